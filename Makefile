@@ -1,0 +1,32 @@
+# Lección 14 (Deep Learning II): every target installs what it needs first.
+PYTHON_FOR_VENV ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA_MIRROR ?=
+export PYTHONUTF8 := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: install data reference calibrate test clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON_FOR_VENV) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+data: install
+	$(PY) -m leccion14.cli data $(if $(DATA_MIRROR),--mirror $(DATA_MIRROR))
+
+reference: data
+	$(PY) -m leccion14.cli reference
+
+calibrate: data
+	$(PY) -m leccion14.cli calibrate
+
+test: data
+	$(PY) -m pytest
+
+clean:
+	rm -rf build dist
