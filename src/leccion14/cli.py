@@ -21,10 +21,12 @@ def _positive_int(text: str) -> int:
 
 
 def _command_data(arguments: argparse.Namespace) -> None:
-    from .data_import import download_all, import_from_mirror
+    from .data_import import download_all, import_from_mirror, verified_imports
     from .prepare import prepare_all
 
-    if arguments.mirror:
+    if arguments.mirror is None and verified_imports():
+        print(f"Los datos ya están importados y verificados en {paths.raw_dir()}")
+    elif arguments.mirror:
         print(f"Importando datos desde la carpeta espejo {arguments.mirror}…")
         import_from_mirror(Path(arguments.mirror))
     else:

@@ -97,6 +97,17 @@ def _download(data_file: DataFile) -> Path:
     return Path(downloaded)
 
 
+def verified_imports() -> list[Path] | None:
+    """Return the verified Repsol CSV and CIFAR-10 archive in data/raw, or None if one is missing."""
+    repsol = paths.raw_dir() / REPSOL_CSV.name
+    if not _is_verified(repsol, REPSOL_CSV):
+        return None
+    for archive in CIFAR_ARCHIVES:
+        if _is_verified(paths.raw_dir() / archive.name, archive):
+            return [repsol, paths.raw_dir() / archive.name]
+    return None
+
+
 def download_all() -> list[Path]:
     """Download the canonical CIFAR-10 archive and the Repsol CSV into data/raw.
 

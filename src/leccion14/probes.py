@@ -1,0 +1,87 @@
+"""Entradas fijas con las que las pruebas llaman a las funciones del estudiante.
+
+Cada sonda («probe») tiene un nombre, la función del módulo del estudiante que prueba y los
+argumentos con que se la llama. Las pruebas de Otter obtienen sus entradas de aquí con
+``probe_args(nombre)``; así el autocorrector puede ejecutar exactamente esas llamadas en un
+proceso aislado, guardar los resultados y reproducirlos al evaluar, sin importar el código del
+estudiante en el proceso que califica. Los valores esperados nunca se guardan aquí: las pruebas
+los calculan con un oráculo independiente.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+_SEED = 14
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One call of a student function with fixed arguments."""
+
+    name: str
+    module: str
+    function: str
+    make_args: Callable[[], tuple]
+
+
+def _images() -> tuple:
+    images = np.random.default_rng(_SEED).integers(0, 256, size=(16, 32, 32, 3), dtype=np.uint8)
+    images[0] = 0
+    images[1] = 255
+    return (images,)
+
+
+def _labels() -> tuple:
+    labels = np.array([3, 0, 9, 1, 2, 4, 5, 6, 7, 8, 9, 0], dtype=np.uint8).reshape(-1, 1)
+    return (labels,)
+
+
+def _random_walk(length: int, seed: int) -> np.ndarray:
+    steps = np.random.default_rng(seed).normal(0.0, 0.01, size=length)
+    return np.clip(0.5 + np.cumsum(steps), 0.0, 1.0).astype("float32")
+
+
+def _prices(length: int, seed: int, start: float) -> np.ndarray:
+    steps = np.random.default_rng(seed).normal(0.0, 0.2, size=length)
+    return (start + np.cumsum(steps)).astype("float64")
+
+
+def _leak_split() -> tuple:
+    # The test prices rise above every training price, so a scaler fitted on all data gives
+    # training values below 1 where a scaler fitted on training data reaches exactly 1.
+    train = _prices(300, _SEED, 10.0)
+    test = train.max() + 1.0 + np.abs(_prices(60, _SEED + 1, 0.0))
+    return train, test
+
+
+PROBES: dict[str, Probe] = {
+    probe.name: probe
+    for probe in (
+        Probe("preprocess_images/aleatorias", "cnn_cifar", "preprocess_images", _images),
+        Probe("encode_labels/doce", "cnn_cifar", "encode_labels", _labels),
+        Probe("build_conv_base", "cnn_cifar", "build_conv_base", tuple),
+        Probe("build_cnn", "cnn_cifar", "build_cnn", tuple),
+        Probe("scale_series/fuga", "lstm_repsol", "scale_series", _leak_split),
+        Probe("make_windows/serie_300", "lstm_repsol", "make_windows", lambda: (_random_walk(300, _SEED), 100)),
+        Probe("make_windows/ventana_7", "lstm_repsol", "make_windows", lambda: (_random_walk(40, _SEED + 2), 7)),
+        Probe("make_windows/igual_a_ventana", "lstm_repsol", "make_windows", lambda: (_random_walk(100, _SEED + 3), 100)),
+        Probe("make_windows/corta", "lstm_repsol", "make_windows", lambda: (_random_walk(60, _SEED + 4), 100)),
+        Probe(
+            "make_test_windows/serie_300_y_50",
+            "lstm_repsol",
+            "make_test_windows",
+            lambda: (_random_walk(300, _SEED + 5), _random_walk(50, _SEED + 6), 100),
+        ),
+        Probe("build_lstm", "lstm_repsol", "build_lstm", tuple),
+    )
+}
+
+
+def probe_args(name: str) -> tuple:
+    """Return the positional arguments of the probe called ``name``."""
+    try:
+        return PROBES[name].make_args()
+    except KeyError:
+        raise KeyError(f"No existe la sonda '{name}'; las sondas son: {', '.join(PROBES)}.") from None
