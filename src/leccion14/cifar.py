@@ -98,11 +98,18 @@ def read_image_folder(folder: Path, seed: int = SHUFFLE_SEED) -> tuple[Split, Sp
     return splits[0], splits[1]
 
 
-def _source_archive() -> tuple[Path, str]:
+def _source_archive() -> tuple[Path, str, str]:
+    """Return the path, name and SHA-256 of the imported CIFAR-10 archive, checking its digest."""
     for archive in (CIFAR_PYTHON, CIFAR_IMAGES):
         path = paths.raw_dir() / archive.name
         if path.is_file():
-            return path, archive.name
+            digest = sha256_of(path)
+            if digest != archive.sha256:
+                raise CourseDataError(
+                    f"El archivo {path} está dañado (SHA-256 {digest}, se esperaba {archive.sha256}). "
+                    "Bórralo y vuelve a ejecutar `make data`."
+                )
+            return path, archive.name, digest
     raise CourseDataError(
         f"No hay datos de CIFAR-10 en {paths.raw_dir()}. Ejecuta primero `make data` "
         "(o `make data DATA_MIRROR=<carpeta>` sin conexión a internet)."
@@ -156,8 +163,8 @@ def load_cifar10() -> tuple[Split, Split]:
     y_test (10000, 1); labels follow CLASS_NAMES. The first call decodes the imported archive
     (about a minute for the JPEG tree) and caches the arrays; later calls read the cache.
     """
-    archive, name = _source_archive()
-    stamp = {"version": _CACHE_VERSION, "archive": name, "sha256": sha256_of(archive), "seed": SHUFFLE_SEED}
+    archive, name, digest = _source_archive()
+    stamp = {"version": _CACHE_VERSION, "archive": name, "sha256": digest, "seed": SHUFFLE_SEED}
     cached = _read_cache(stamp)
     if cached is not None:
         return cached

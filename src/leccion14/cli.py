@@ -40,7 +40,13 @@ def _command_data(arguments: argparse.Namespace) -> None:
 def _command_reference(arguments: argparse.Namespace) -> None:
     from .reference import run_reference
 
-    run_reference(Path(arguments.out), seed=arguments.seed, cnn_epochs=arguments.cnn_epochs, lstm_epochs=arguments.lstm_epochs)
+    run_reference(
+        Path(arguments.out),
+        seed=arguments.seed,
+        cnn_epochs=arguments.cnn_epochs,
+        lstm_epochs=arguments.lstm_epochs,
+        cnn_train_limit=arguments.cnn_train_limit,
+    )
 
 
 def _command_calibrate(arguments: argparse.Namespace) -> None:
@@ -71,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     reference.add_argument("--seed", type=int, default=0, help="semilla aleatoria (por defecto 0)")
     reference.add_argument("--cnn-epochs", type=_positive_int, default=None, help="épocas de la CNN (por defecto 10)")
     reference.add_argument("--lstm-epochs", type=_positive_int, default=None, help="épocas de la LSTM (por defecto 10)")
+    reference.add_argument(
+        "--cnn-train-limit", type=_positive_int, default=None, metavar="N",
+        help="entrena la CNN solo con las N primeras imágenes (pruebas rápidas; por defecto, las 50000)",
+    )
     reference.set_defaults(handler=_command_reference)
 
     calibrate = commands.add_parser("calibrate", help="repite la referencia con varias semillas y resume la variación")

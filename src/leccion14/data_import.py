@@ -89,6 +89,9 @@ def _download(data_file: DataFile) -> Path:
             cache_subdir="raw",
         )
     except Exception as error:  # get_file raises URLError, HTTPError or ValueError (bad hash).
+        # get_file leaves a corrupt download in place; remove it so no loader ever reads it.
+        if target.exists() and data_file.sha256 is not None and not _is_verified(target, data_file):
+            target.unlink()
         raise CourseDataError(
             f"No se pudo descargar {data_file.name} desde {url}: {error}. "
             "Comprueba la conexión a internet, o importa una copia local con "
@@ -109,13 +112,15 @@ def verified_imports() -> list[Path] | None:
 
 
 def download_all() -> list[Path]:
-    """Download the canonical CIFAR-10 archive and the Repsol CSV into data/raw.
+    """Download the canonical CIFAR-10 archive and the Repsol CSV into data/raw, skipping verified files.
 
     The CIFAR-10 archive is checked against the digest Keras uses. Yahoo revises old quotes, so a
     fresh REP.MC.csv may differ from the course's copy: its digest is compared and a difference
     only prints a warning.
     """
-    cifar = _download(CIFAR_PYTHON)
+    imported = [paths.raw_dir() / archive.name for archive in CIFAR_ARCHIVES]
+    verified = [path for path, archive in zip(imported, CIFAR_ARCHIVES) if _is_verified(path, archive)]
+    cifar = verified[0] if verified else _download(CIFAR_PYTHON)
 
     # NOTE: Yahoo's CSV endpoint may need a session cookie today; the mirror is the tested path.
     repsol_file = DataFile(REPSOL_CSV.name, None, REPSOL_CSV.url, REPSOL_CSV.description)

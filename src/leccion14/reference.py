@@ -17,13 +17,23 @@ def write_json(path: Path, payload: object) -> None:
     temporary.replace(path)
 
 
-def run_reference(out_dir: Path, seed: int = REFERENCE_SEED, cnn_epochs: int | None = None, lstm_epochs: int | None = None) -> dict:
-    """Train both reference models on the real data and write everything into ``out_dir``."""
+def run_reference(
+    out_dir: Path,
+    seed: int = REFERENCE_SEED,
+    cnn_epochs: int | None = None,
+    lstm_epochs: int | None = None,
+    cnn_train_limit: int | None = None,
+) -> dict:
+    """Train both reference models on the real data and write everything into ``out_dir``.
+
+    ``cnn_train_limit`` trains the CNN on the first images only, for quick checks; the published
+    numbers use the full 50,000.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     print("== Parte 1: CNN en CIFAR-10 ==", flush=True)
-    cnn = run_cnn(seed, epochs=cnn_epochs)
+    cnn = run_cnn(seed, epochs=cnn_epochs, train_limit=cnn_train_limit)
     cnn.model.save(out_dir / "cnn.keras")
     write_json(out_dir / "cnn_history.json", cnn.history)
     plot_training_curves(cnn.history, out_dir / "cnn_curves.png", "CNN en CIFAR-10: exactitud y pérdida por época")

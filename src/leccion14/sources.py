@@ -46,5 +46,5 @@ def download_url(data_file: DataFile) -> str | None:
 
     The variables are LECCION14_URL_REPSOL and LECCION14_URL_CIFAR.
     """
-    variable = "LECCION14_URL_REPSOL" if data_file is REPSOL_CSV else "LECCION14_URL_CIFAR"
+    variable = "LECCION14_URL_REPSOL" if data_file.name == REPSOL_CSV.name else "LECCION14_URL_CIFAR"
     return os.environ.get(variable, data_file.url)
