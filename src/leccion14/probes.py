@@ -85,3 +85,85 @@ def probe_args(name: str) -> tuple:
         return PROBES[name].make_args()
     except KeyError:
         raise KeyError(f"No existe la sonda '{name}'; las sondas son: {', '.join(PROBES)}.") from None
+
+
+# Probes added for the isolated autograder. They pass Keras models and CIFAR-10 images, so their
+# arguments are built lazily and only when a test or the recorder asks for them.
+
+
+def _reference_cnn(compiled: bool):
+    import keras
+
+    keras.utils.set_random_seed(_SEED)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(32, 32, 3)),
+            keras.layers.Conv2D(32, (3, 3), activation="relu"),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Conv2D(64, (3, 3), activation="relu"),
+            keras.layers.MaxPooling2D((2, 2)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+    if compiled:
+        model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def _reference_lstm(compiled: bool):
+    import keras
+
+    keras.utils.set_random_seed(_SEED)
+    model = keras.Sequential([keras.Input(shape=(100, 1)), keras.layers.LSTM(60), keras.layers.Dense(1)])
+    if compiled:
+        model.compile(loss="mean_squared_error", optimizer="adam")
+    return model
+
+
+def _cifar_training_subset() -> tuple:
+    # epochs=1, batch_size=32, verbose=0: one epoch on 2,000 images, a few seconds on two cores.
+    from .grading.dataset import cifar_train_subset
+
+    images, labels = cifar_train_subset()
+    one_hot = np.eye(10, dtype="float32")[labels.reshape(-1)]
+    return _reference_cnn(compiled=True), (images / 255.0).astype("float32"), one_hot, 1, 32, 0
+
+
+def _cifar_evaluation_subset() -> tuple:
+    from .grading.dataset import cifar_train_subset
+
+    images, labels = cifar_train_subset()
+    one_hot = np.eye(10, dtype="float32")[labels[:200].reshape(-1)]
+    return _reference_cnn(compiled=True), (images[:200] / 255.0).astype("float32"), one_hot
+
+
+def _lstm_training_windows() -> tuple:
+    series = _random_walk(400, _SEED + 7)
+    windows = np.lib.stride_tricks.sliding_window_view(series[:-1], 100)[..., np.newaxis].copy()
+    return _reference_lstm(compiled=True), windows, series[100:].copy(), 1, 64, 0
+
+
+def _forecast_inputs() -> tuple:
+    from sklearn.preprocessing import MinMaxScaler
+
+    scaler = MinMaxScaler().fit(np.array([[10.0], [20.0]]))
+    windows = _random_walk(130, _SEED + 8)
+    windows = np.lib.stride_tricks.sliding_window_view(windows[:-1], 100)[..., np.newaxis].copy()
+    return _reference_lstm(compiled=False), windows, scaler
+
+
+PROBES.update(
+    {
+        probe.name: probe
+        for probe in (
+            Probe("compile_cnn", "cnn_cifar", "compile_cnn", lambda: (_reference_cnn(compiled=False),)),
+            Probe("train_cnn/subconjunto_2000", "cnn_cifar", "train_cnn", _cifar_training_subset),
+            Probe("evaluate_cnn/subconjunto_200", "cnn_cifar", "evaluate_cnn", _cifar_evaluation_subset),
+            Probe("compile_lstm", "lstm_repsol", "compile_lstm", lambda: (_reference_lstm(compiled=False),)),
+            Probe("train_lstm/paseo_400", "lstm_repsol", "train_lstm", _lstm_training_windows),
+            Probe("forecast_euros/escala_10_20", "lstm_repsol", "forecast_euros", _forecast_inputs),
+        )
+    }
+)

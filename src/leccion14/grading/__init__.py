@@ -1,0 +1,7 @@
+"""Autocorrector aislado: graba las llamadas al código del estudiante y califica con Otter.
+
+El paso no confiable (``sandbox`` + ``recorder``) importa el módulo del estudiante en otro
+proceso, con otro usuario, límites de recursos y sin red, y guarda los resultados como datos
+planos. El paso confiable (``replay``, ``environment``, ``otter_tests``, ``results``) carga esos
+datos y los modelos entregados y ejecuta las pruebas de Otter sin importar código del estudiante.
+"""

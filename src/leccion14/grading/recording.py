@@ -1,0 +1,130 @@
+"""Paso confiable que prepara el sandbox, lanza el grabador y recoge lo que grabó.
+
+El grabador corre con otro usuario en una carpeta temporal vacía que contiene solo el módulo del
+estudiante, ``plan.json`` con las sondas y sus argumentos. Si el proceso muere o se pasa de
+tiempo en una sonda, esa sonda queda como fallida y el grabador se relanza con las restantes.
+"""
+
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..probes import PROBES
+from . import recorder
+from .codec import Encoder, write_json
+from .sandbox import SandboxLimits, prepare_workdir, python_command, run_sandboxed
+
+# Seconds one probe may run before SIGALRM stops it; training probes get more.
+PROBE_TIMEOUT_S = 30
+TRAINING_PROBE_TIMEOUT_S = 90
+
+
+@dataclass
+class Recording:
+    """Results of every probe of one student module, kept as plain data in ``folder``."""
+
+    module: str
+    folder: Path
+    results: dict[str, dict]
+    isolation: list[str] = field(default_factory=list)
+    log_tail: str = ""
+
+
+def probes_for(module: str) -> list[str]:
+    """Return the names of the probes that call functions of ``module``, in definition order."""
+    return [name for name, probe in PROBES.items() if probe.module == module]
+
+
+def _timeout_for(function: str) -> int:
+    return TRAINING_PROBE_TIMEOUT_S if function.startswith("train_") else PROBE_TIMEOUT_S
+
+
+def build_plan(module: str, folder: Path) -> Path:
+    """Write ``plan.json`` and the encoded probe arguments of ``module`` into ``folder``.
+
+    Building the arguments imports Keras (the probes pass models), so graders build the plan
+    once, in another process or at package time, and copy it for each submission.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    encoder = Encoder(folder, prefix="a")
+    probes = []
+    for name in probes_for(module):
+        probe = PROBES[name]
+        probes.append(
+            {
+                "name": name,
+                "function": probe.function,
+                "args": encoder.encode(tuple(probe.make_args())),
+                "timeout_s": _timeout_for(probe.function),
+            }
+        )
+    write_json(folder / "plan.json", {"module": module, "module_file": f"{module}.py", "probes": probes})
+    return folder
+
+
+def record_module(module: str, module_file: Path, plan_folder: Path, folder: Path | None = None, limits: SandboxLimits = SandboxLimits()) -> Recording:
+    """Run every probe of ``module`` against ``module_file`` in the sandbox and collect the results.
+
+    ``plan_folder`` comes from ``build_plan``; it is copied, so one plan serves many submissions.
+    """
+    folder = Path(folder or tempfile.mkdtemp(prefix=f"grabacion-{module}-"))
+    shutil.copytree(plan_folder, folder, dirs_exist_ok=True)
+    shutil.copyfile(module_file, folder / f"{module}.py")
+    plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+    names = [probe["name"] for probe in plan["probes"]]
+    (folder / "results").mkdir()
+    prepare_workdir(folder)
+
+    results_dir = folder / "results"
+    isolation: list[str] = []
+    log_tail = ""
+    # Each run either finishes or kills one probe, so len(names) + 1 runs always suffice.
+    for _ in range(len(names) + 1):
+        outcome = run_sandboxed(python_command(recorder.__name__, [str(folder)]), folder, limits)
+        isolation = outcome.isolation
+        log_tail = (outcome.stderr or "")[-4000:]
+        pending = [index for index in range(len(names)) if not (results_dir / f"{index}.json").exists()]
+        if not pending:
+            break
+        started = [index for index in pending if (results_dir / f"{index}.started").exists()]
+        if not (results_dir / "import.started").exists():
+            raise RuntimeError(
+                f"El grabador no llegó a arrancar (código {outcome.returncode}); el sandbox está mal "
+                f"configurado. Salida de error:\n{log_tail}"
+            )
+        if not started:
+            # The student's module ended the process while being imported.
+            for index in pending:
+                write_json(
+                    results_dir / f"{index}.json",
+                    {
+                        "name": names[index],
+                        "status": recorder.IMPORT_FAILED,
+                        "error": {"class": "SystemExit", "message": f"el proceso terminó al importar el módulo (código {outcome.returncode})"},
+                    },
+                )
+            break
+        status = recorder.TIMED_OUT if outcome.timed_out or outcome.returncode == -9 else recorder.CRASHED
+        # A SIGALRM timeout is recorded by the recorder itself; here the whole process died.
+        write_json(
+            results_dir / f"{started[0]}.json",
+            {"name": names[started[0]], "status": status, "returncode": outcome.returncode},
+        )
+
+    results = {}
+    for index, name in enumerate(names):
+        path = results_dir / f"{index}.json"
+        if path.exists():
+            results[name] = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            results[name] = {"name": name, "status": recorder.CRASHED, "returncode": None}
+    return Recording(module=module, folder=folder, results=results, isolation=isolation, log_tail=log_tail)
+
+
+if __name__ == "__main__":
+    # python -m leccion14.grading.recording MODULE FOLDER: build a plan in a separate process.
+    build_plan(sys.argv[1], Path(sys.argv[2]))
