@@ -40,7 +40,7 @@ def run_calibration(path: Path = CALIBRATION_FILE, cnn_seeds: int = CNN_SEEDS, l
         print(f"   RMSE {lstm_runs[-1]['rmse_eur']:.4f} €", flush=True)
 
     summary = {
-        "command": " ".join(shlex.quote(argument) for argument in sys.argv) or "make calibrate",
+        "command": " ".join(["python -m leccion14.cli", *(shlex.quote(argument) for argument in sys.argv[1:])]),
         "machine": describe_machine(),
         "cnn": {
             "seeds": list(range(cnn_seeds)),
