@@ -28,5 +28,13 @@ calibrate: data
 test: data
 	$(PY) -m pytest
 
+.PHONY: student check-student
+
+student: install
+	$(PY) -m leccion14.cli student
+
+check-student: install
+	$(PY) -m leccion14.cli check-student
+
 clean:
 	rm -rf build dist

@@ -34,6 +34,12 @@ def preprocess_images(images: np.ndarray) -> np.ndarray:
     Returns:
         Arreglo (N, 32, 32, 3) de tipo float32 con valores en [0, 1].
     """
+    # BEGIN TODO
+    # TODO: convierte `images` a float32 y divide entre 255 para llevar los píxeles a [0, 1].
+    # Devuelve el arreglo nuevo, con la misma forma (N, 32, 32, 3).
+    # Error clásico: dividir con // (división entera), que deja a 0 todos los píxeles menores que
+    # 255, o quedarse con float64, que ocupa el doble de memoria que float32.
+    # END TODO
     # BEGIN SOLUTION
     return images.astype("float32") / 255.0
     # END SOLUTION
@@ -48,6 +54,12 @@ def encode_labels(labels: np.ndarray) -> np.ndarray:
     Returns:
         Arreglo (N, 10) de tipo float32: un 1 en la columna de la clase y 0 en las demás.
     """
+    # BEGIN TODO
+    # TODO: convierte las etiquetas en vectores one-hot de NUM_CLASSES columnas
+    # (keras.utils.to_categorical) y devuelve el arreglo (N, 10).
+    # Error clásico: entrenar con las etiquetas enteras y la pérdida categorical_crossentropy,
+    # que espera vectores one-hot (con enteros haría falta sparse_categorical_crossentropy).
+    # END TODO
     # BEGIN SOLUTION
     return keras.utils.to_categorical(labels, num_classes=NUM_CLASSES)
     # END SOLUTION
@@ -59,6 +71,17 @@ def build_conv_base() -> keras.Sequential:
     Returns:
         Un ``keras.Sequential`` que recibe (None, 32, 32, 3) y produce el volumen (None, 6, 6, 64).
     """
+    # BEGIN TODO
+    # TODO: construye y devuelve un keras.Sequential con esta pila de convolución y agrupación:
+    #   keras.Input(shape=INPUT_SHAPE)      → (32, 32, 3)
+    #   Conv2D(32, (3, 3), relu)            → (30, 30, 32)
+    #   MaxPooling2D((2, 2))                → (15, 15, 32)
+    #   Conv2D(64, (3, 3), relu)            → (13, 13, 64)
+    #   MaxPooling2D((2, 2))                → (6, 6, 64)
+    # Comprueba la forma de salida con model.summary(): debe ser (None, 6, 6, 64).
+    # Error clásico: fiarse del texto original de la lección, que dice 6×6×16; la segunda
+    # convolución tiene 64 filtros, así que el volumen es 6×6×64.
+    # END TODO
     # BEGIN SOLUTION
     return keras.Sequential(
         [
@@ -80,6 +103,15 @@ def build_cnn() -> keras.Sequential:
         Un ``keras.Sequential`` sin compilar: (None, 32, 32, 3) → (None, 10), 167.562 parámetros.
     """
     model = build_conv_base()
+    # BEGIN TODO
+    # TODO: añade a `model` (ya contiene la base convolucional) la cabeza densa:
+    #   Flatten()                           → 2304 = 6·6·64 valores
+    #   Dense(64, relu)
+    #   Dense(NUM_CLASSES, softmax)         → (None, 10)
+    # No compiles aquí: compile_cnn se encarga. El total debe ser 167.562 parámetros.
+    # Error clásico: olvidar Flatten, con lo que Dense actúa sobre cada posición del volumen
+    # y la salida tiene forma (None, 6, 6, 10).
+    # END TODO
     # BEGIN SOLUTION
     model.add(keras.layers.Flatten())
     model.add(keras.layers.Dense(64, activation="relu"))
@@ -91,9 +123,18 @@ def build_cnn() -> keras.Sequential:
 def compile_cnn(model: keras.Model) -> keras.Model:
     """Compila el modelo para clasificación multiclase con etiquetas one-hot.
 
+    Args:
+        model: el modelo de ``build_cnn``, (None, 32, 32, 3) → (None, 10).
+
     Returns:
         El mismo modelo, compilado con entropía cruzada categórica, Adam y la métrica accuracy.
     """
+    # BEGIN TODO
+    # TODO: compila `model` con loss="categorical_crossentropy", optimizer="adam" y
+    # metrics=["accuracy"]; la función ya devuelve el mismo modelo después de este bloque.
+    # Error clásico: usar la pérdida categórica con etiquetas enteras; aquí las etiquetas ya son
+    # one-hot gracias a encode_labels.
+    # END TODO
     # BEGIN SOLUTION
     model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
     # END SOLUTION
@@ -121,6 +162,13 @@ def train_cnn(
     Returns:
         El objeto ``History`` que devuelve ``model.fit``.
     """
+    # BEGIN TODO
+    # TODO: entrena con model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
+    # validation_split=VALIDATION_SPLIT, verbose=verbose) y devuelve el History que devuelve fit.
+    # Error clásico: validation_split toma las ÚLTIMAS filas sin barajarlas. Aquí vale porque
+    # el entrenamiento de CIFAR-10 ya viene barajado, pero con datos ordenados (por clase o por
+    # fecha) la validación quedaría sesgada.
+    # END TODO
     # BEGIN SOLUTION
     return model.fit(
         x_train,
@@ -136,9 +184,19 @@ def train_cnn(
 def evaluate_cnn(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray) -> dict[str, float]:
     """Evalúa el modelo en el conjunto de prueba.
 
+    Args:
+        model: el modelo entrenado.
+        x_test: imágenes de prueba preprocesadas (N, 32, 32, 3) float32.
+        y_test: etiquetas de prueba one-hot (N, 10).
+
     Returns:
         Diccionario ``{"loss": …, "accuracy": …}`` con la pérdida y la exactitud en prueba.
     """
+    # BEGIN TODO
+    # TODO: evalúa con model.evaluate(x_test, y_test, verbose=0) y devuelve
+    # {"loss": float(loss), "accuracy": float(accuracy)}.
+    # Error clásico: evaluar con las imágenes sin preprocesar o con las etiquetas enteras.
+    # END TODO
     # BEGIN SOLUTION
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=256, verbose=0)
     return {"loss": float(loss), "accuracy": float(accuracy)}

@@ -55,6 +55,28 @@ def _command_calibrate(arguments: argparse.Namespace) -> None:
     run_calibration(Path(arguments.out), cnn_seeds=arguments.cnn_seeds, lstm_seeds=arguments.lstm_seeds)
 
 
+def _command_student(arguments: argparse.Namespace) -> None:
+    from .student.assign import build_all
+    from .student.parts import otter_output_dir
+
+    for folder in build_all():
+        print(f"Material del estudiante escrito en {folder}")
+    print(f"Salida completa de Otter Assign, con las pruebas ocultas: {otter_output_dir()}")
+
+
+def _command_check_student(arguments: argparse.Namespace) -> None:
+    from .student.assign import find_stale_files
+
+    problems = find_stale_files()
+    if problems:
+        print("El material de assignments/ no coincide con los maestros de solutions/:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print("Ejecuta `make student` y añade los archivos regenerados al commit.", file=sys.stderr)
+        raise SystemExit(1)
+    print("assignments/ coincide con lo que generan los maestros de solutions/.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the Spanish argument parser with one subcommand per Makefile target."""
     from .calibration import CALIBRATION_FILE, CNN_SEEDS, LSTM_SEEDS
@@ -88,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--cnn-seeds", type=_positive_int, default=CNN_SEEDS, help=f"semillas de la CNN (por defecto {CNN_SEEDS})")
     calibrate.add_argument("--lstm-seeds", type=_positive_int, default=LSTM_SEEDS, help=f"semillas de la LSTM (por defecto {LSTM_SEEDS})")
     calibrate.set_defaults(handler=_command_calibrate)
+
+    student = commands.add_parser("student", help="genera assignments/ (cuadernos, módulos con TODO y pruebas públicas) desde solutions/")
+    student.set_defaults(handler=_command_student)
+
+    check_student = commands.add_parser("check-student", help="comprueba que assignments/ coincide con lo que generan los maestros")
+    check_student.set_defaults(handler=_command_check_student)
     return parser
 
 
