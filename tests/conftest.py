@@ -52,3 +52,25 @@ def reference_dir(real_raw_dir: Path) -> Path:
     if not (folder / "metrics.json").is_file():
         run_reference(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def hidden_tests(tmp_path_factory: pytest.TempPathFactory):
+    """Return a function that gives build/otter/<part>/autograder/tests for a part name.
+
+    Otter Assign regenerates a part's tests from its master notebook when they are missing or older
+    than the master; the student files it writes at the same time go to a temporary folder, so the
+    committed assignments/ stays untouched.
+    """
+    from leccion14.student.assign import build_part
+    from leccion14.student.parts import PARTS, SOLUTIONS_DIR, otter_output_dir
+
+    def tests_for(part_name: str) -> Path:
+        part = next(part for part in PARTS if part.name == part_name)
+        tests = otter_output_dir() / part.name / "autograder" / "tests"
+        master = SOLUTIONS_DIR / part.notebook
+        if not tests.is_dir() or tests.stat().st_mtime < master.stat().st_mtime:
+            build_part(part, SOLUTIONS_DIR, tmp_path_factory.mktemp("assignments"), otter_output_dir())
+        return tests
+
+    return tests_for
