@@ -38,3 +38,18 @@ check-student: install
 
 clean:
 	rm -rf build dist
+
+.PHONY: handout
+
+handout: install
+	$(PY) -m leccion14.cli handout
+
+# Batch grading and benchmarks: `make grade SUBMISSIONS=<carpeta> OUT=<carpeta> [PART=cnn|lstm] [WORKERS=N] [FORCE=1]`.
+.PHONY: grade bench
+
+grade: install
+	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || { echo "Uso: make grade SUBMISSIONS=<carpeta de entregas> OUT=<carpeta de resultados>" >&2; exit 2; }
+	$(PY) -m leccion14.cli grade --submissions "$(SUBMISSIONS)" --out "$(OUT)" $(if $(PART),--part $(PART)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(FORCE),--force)
+
+bench: install
+	$(PY) -m leccion14.bench --out BENCHMARKS.md

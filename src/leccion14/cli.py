@@ -77,6 +77,40 @@ def _command_check_student(arguments: argparse.Namespace) -> None:
     print("assignments/ coincide con lo que generan los maestros de solutions/.")
 
 
+def _command_handout(arguments: argparse.Namespace) -> None:
+    from .handout import build_handout
+
+    archive = build_handout(Path(arguments.out))
+    print(f"Paquete del estudiante escrito en {archive}")
+
+
+def _command_grade(arguments: argparse.Namespace) -> None:
+    from .grading.batch import run_batch
+    from .grading.batch_output import DUPLICATES, GRADES, SUMMARY_PLOT, BatchError
+
+    try:
+        summary = run_batch(
+            Path(arguments.submissions),
+            Path(arguments.out),
+            part=arguments.part,
+            tests_dir=arguments.tests and Path(arguments.tests),
+            workers=arguments.workers,
+            force=arguments.force,
+            timeout_s=arguments.timeout,
+        )
+    except BatchError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    counts = ", ".join(f"{status}: {count}" for status, count in summary.counts.items())
+    print(f"Parte {summary.part}: {summary.graded} entregas calificadas ({counts}); {summary.skipped} omitidas por estar ya calificadas.")
+    print(f"Notas: {summary.out_dir / GRADES}; resumen: {summary.out_dir / SUMMARY_PLOT}")
+    print(f"Retroalimentación y results.json de cada entrega: {summary.out_dir / 'entregas'}/<entrega>/")
+    if summary.duplicates:
+        print(f"Atención: {summary.duplicates} grupos de entregas con artefactos idénticos; ver {summary.out_dir / DUPLICATES}")
+    else:
+        print(f"Sin artefactos idénticos entre entregas ({summary.out_dir / DUPLICATES}).")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the Spanish argument parser with one subcommand per Makefile target."""
     from .calibration import CALIBRATION_FILE, CNN_SEEDS, LSTM_SEEDS
@@ -116,6 +150,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     check_student = commands.add_parser("check-student", help="comprueba que assignments/ coincide con lo que generan los maestros")
     check_student.set_defaults(handler=_command_check_student)
+    handout = commands.add_parser("handout", help="empaqueta el material del estudiante (sin soluciones) en un zip")
+    handout.add_argument("--out", default=str(paths.REPO_ROOT / "dist"), help="carpeta donde se escribe el zip (por defecto dist/)")
+    handout.set_defaults(handler=_command_handout)
+
+    grade = commands.add_parser(
+        "grade",
+        help="califica todas las entregas de una carpeta en paralelo y escribe notas y retroalimentación",
+        description=(
+            "Califica cada entrega (subcarpeta o .zip) de --submissions con el autocorrector aislado y escribe en "
+            "--out: grades.csv, summary.png, duplicados.csv y, por entrega, results.json y retroalimentacion.md. "
+            "Las entregas ya calificadas en --out se omiten salvo con --force."
+        ),
+    )
+    grade.add_argument("--submissions", required=True, metavar="CARPETA", help="carpeta con una subcarpeta o un .zip por entrega")
+    grade.add_argument("--out", required=True, metavar="CARPETA", help="carpeta de resultados: nueva, vacía o de un lote anterior de la misma parte")
+    grade.add_argument("--part", choices=("cnn", "lstm"), default=None, help="parte que se califica; por defecto se deduce del módulo que contienen las entregas")
+    grade.add_argument("--tests", metavar="CARPETA", default=None, help="pruebas de Otter (por defecto build/otter/<parte>/autograder/tests, de `make student`)")
+    grade.add_argument("--workers", type=_positive_int, default=None, metavar="N", help=f"procesos en paralelo (por defecto uno por núcleo: {os.cpu_count()})")
+    grade.add_argument("--force", action="store_true", help="recalifica también las entregas ya calificadas en --out")
+    grade.add_argument("--timeout", type=_positive_int, default=900, metavar="SEGUNDOS", help="tiempo máximo por entrega en segundos (por defecto 900)")
+    grade.set_defaults(handler=_command_grade)
     return parser
 
 
