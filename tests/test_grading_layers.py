@@ -76,3 +76,28 @@ def test_compile_settings_messages():
     assert compile_difference(model, reference_table("cnn")["compile"]) == expected
     model.compile(loss=keras.losses.CategoricalCrossentropy(), optimizer=keras.optimizers.Adam(), metrics=["acc"])
     assert compile_difference(model, reference_table("cnn")["compile"]) is None
+
+
+def test_conv_base_compared_with_prefix():
+    def conv_base(second_pool):
+        layers = [keras.Input(shape=(32, 32, 3)), L.Conv2D(32, (3, 3), activation="relu"), L.MaxPooling2D((2, 2))]
+        layers.append(L.Conv2D(64, (3, 3), activation="relu"))
+        if second_pool:
+            layers.append(L.MaxPooling2D((2, 2)))
+        return keras.Sequential(layers)
+
+    base = conv_base(second_pool=True)
+    without_pool = conv_base(second_pool=False)
+
+    assert compare_with_reference(base, "cnn", first_layers=4) is None
+    assert compare_with_reference(without_pool, "cnn", first_layers=4) == "Tu modelo tiene 3 capas y se esperan 4: faltan al final MaxPooling2D."
+
+
+def test_compile_difference_selected_keys():
+    model = keras.Sequential([keras.Input((100, 1)), L.LSTM(60), L.Dense(1)])
+    model.compile(loss="mse", optimizer="adam", metrics=["mae"])
+    expected = reference_table("lstm")["compile"]
+
+    assert compile_difference(model, expected, keys=("loss", "optimizer")) is None
+    assert compile_difference(model, expected).startswith("En compile, las métricas debe ser []")
+    assert compile_difference(None, expected).startswith("La función de compilación devolvió None")

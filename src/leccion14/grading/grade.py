@@ -7,12 +7,15 @@ que termina el grabador aislado, así que nunca hay dos copias de TensorFlow en 
 """
 
 import argparse
+import json
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -23,6 +26,8 @@ from .results import failure_results, gradescope_results, write_results
 from .submission import PARTS, find_file, unpack_submission
 
 MODULES = {"cnn": "cnn_cifar", "lstm": "lstm_repsol"}
+# File in a plan folder that stores probes_fingerprint() of the probes it was built from.
+PLAN_STAMP = "probes.sha256"
 log = logging.getLogger("leccion14.grading")
 
 
@@ -34,18 +39,36 @@ def default_plan_dir(part: str) -> Path:
     return Path(root) / MODULES[part]
 
 
+def probes_fingerprint() -> str:
+    """Return a hash of the probe definitions; a plan built from other probes is stale."""
+    import hashlib
+
+    from .. import probes
+
+    return hashlib.sha256(Path(probes.__file__).read_bytes()).hexdigest()
+
+
 def ensure_plan(part: str, plan_dir: Path) -> Path:
-    """Build the probe plan of ``part`` in a child process unless ``plan_dir`` already has one."""
-    if (plan_dir / "plan.json").is_file():
+    """Build the probe plan of ``part`` in a child process unless ``plan_dir`` has one from the current probes."""
+    stamp = probes_fingerprint()
+    if (plan_dir / "plan.json").is_file() and _read_stamp(plan_dir) == stamp:
         return plan_dir
     staging = Path(tempfile.mkdtemp(prefix="plan-", dir=plan_dir.parent if plan_dir.parent.exists() else None))
     # A child process keeps Keras out of this process until the sandbox has finished.
     subprocess.run([sys.executable, "-m", "leccion14.grading.recording", MODULES[part], str(staging)], check=True)
+    (staging / PLAN_STAMP).write_text(stamp, encoding="utf-8")
     plan_dir.parent.mkdir(parents=True, exist_ok=True)
     if plan_dir.exists():
         shutil.rmtree(plan_dir)
     shutil.move(staging, plan_dir)
     return plan_dir
+
+
+def _read_stamp(plan_dir: Path) -> str | None:
+    try:
+        return (plan_dir / PLAN_STAMP).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
 
 
 def _missing_module_recording(module: str, plan_dir: Path) -> Recording:
@@ -57,7 +80,50 @@ def _missing_module_recording(module: str, plan_dir: Path) -> Recording:
     return Recording(module=module, folder=plan_dir, results=results)
 
 
-def _grade(part: str, submission: Path, tests_dir: Path, plan_dir: Path, scratch: Path) -> dict:
+class RecordingCache:
+    """Recordings keyed by module source, so a batch of submissions records each distinct module once.
+
+    Meant for trusted batches such as the sample submissions. The recording folders stay on disk
+    until ``close()``.
+    """
+
+    def __init__(self) -> None:
+        self._recordings: dict[tuple[str, str], Recording] = {}
+
+    def get(self, module: str, module_file: Path) -> Recording | None:
+        return self._recordings.get((module, _source_hash(module_file)))
+
+    def put(self, module_file: Path, recording: Recording) -> None:
+        self._recordings[(recording.module, _source_hash(module_file))] = recording
+
+    def close(self) -> None:
+        for recording in self._recordings.values():
+            shutil.rmtree(recording.folder, ignore_errors=True)
+        self._recordings.clear()
+
+
+def _source_hash(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _record(module: str, module_file: Path, plan_dir: Path, cache: RecordingCache | None) -> Recording:
+    recording = cache.get(module, module_file) if cache is not None else None
+    if recording is not None:
+        return recording
+    # The sandbox account must reach its folder, so it lives outside the private scratch.
+    sandbox_dir = Path(tempfile.mkdtemp(prefix=f"sandbox-{module}-"))
+    recording = record_module(module, module_file, plan_dir, folder=sandbox_dir)
+    for gap in recording.isolation:
+        log.warning("Aislamiento incompleto: %s", gap)
+    log.info("Grabador de %s: %s", module, {name: result["status"] for name, result in recording.results.items()})
+    if cache is not None:
+        cache.put(module_file, recording)
+    return recording
+
+
+def _grade(part: str, submission: Path, tests_dir: Path, plan_dir: Path, scratch: Path, cache: RecordingCache | None = None) -> dict:
     module = MODULES[part]
     root = unpack_submission(submission, scratch / "entrega")
     notes = []
@@ -66,41 +132,74 @@ def _grade(part: str, submission: Path, tests_dir: Path, plan_dir: Path, scratch
         notes.append(f"Falta {PARTS[part].module} en la entrega: las pruebas de sus funciones fallan. Exporta con grader.export().")
         recording = _missing_module_recording(module, plan_dir)
     else:
-        # The sandbox account must reach its folder, so it lives outside the private scratch.
-        sandbox_dir = Path(tempfile.mkdtemp(prefix=f"sandbox-{module}-"))
-        recording = record_module(module, module_file, plan_dir, folder=sandbox_dir)
-        for gap in recording.isolation:
-            log.warning("Aislamiento incompleto: %s", gap)
-        log.info("Grabador de %s: %s", module, {name: result["status"] for name, result in recording.results.items()})
+        recording = _record(module, module_file, plan_dir, cache)
 
     # Trusted step: from here on TensorFlow is loaded in this process.
     from .dataset import use_grading_data
     from .environment import load_artefacts
     from .otter_tests import load_test_files, run_test_files
+    from .outcomes import forecast_summary
     from .replay import Replayer
 
     use_grading_data()
     artefacts, problems = load_artefacts(part, root)
     environment = {**Replayer(module, recording.folder, recording.results).functions(), **artefacts}
     questions = run_test_files(load_test_files(tests_dir), environment)
-    if recording.folder != plan_dir:
+    if part == "lstm" and artefacts.get("lstm_forecasts") is not None:
+        summary = forecast_summary(artefacts["lstm_forecasts"])
+        if summary:
+            notes.append(summary)
+    if recording.folder != plan_dir and cache is None:
         shutil.rmtree(recording.folder, ignore_errors=True)
     return gradescope_results(questions, notes + problems)
 
 
-def grade_submission(part: str, submission: Path, tests_dir: Path, results_path: Path, plan_dir: Path | None = None) -> dict:
-    """Grade one submission of ``part`` and write Gradescope's results file, even on failure."""
+def peak_rss_mb() -> dict[str, float]:
+    """Return the peak resident memory, in MiB, of this process and of its largest finished child.
+
+    Linux reports ``ru_maxrss`` in KiB. The largest child is the sandboxed recorder, unless this
+    process also built the probe plan in a child.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"trusted_step": round(own, 1), "largest_child": round(children, 1)}
+
+
+def _write_stats(seconds: float) -> None:
+    """Log wall time and peak memory; also write them as JSON to LECCION14_GRADING_STATS if set."""
+    stats = {"wall_seconds": round(seconds, 2), "peak_rss_mib": peak_rss_mb()}
+    log.info("Tiempo y memoria de la calificación: %s", stats)
+    target = os.environ.get("LECCION14_GRADING_STATS")
+    if target:
+        Path(target).write_text(json.dumps(stats), encoding="utf-8")
+
+
+def grade_submission(
+    part: str,
+    submission: Path,
+    tests_dir: Path,
+    results_path: Path,
+    plan_dir: Path | None = None,
+    cache: RecordingCache | None = None,
+) -> dict:
+    """Grade one submission of ``part`` and write Gradescope's results file, even on failure.
+
+    ``cache`` reuses the recording of an identical module from an earlier call (trusted batches only).
+    """
     results = failure_results("Error interno del autocorrector; avisa al profesorado.")
+    start = time.perf_counter()
     try:
         plan_dir = ensure_plan(part, Path(plan_dir or default_plan_dir(part)))
         with tempfile.TemporaryDirectory(prefix="calificacion-") as scratch:
-            results = _grade(part, Path(submission), Path(tests_dir), plan_dir, Path(scratch))
+            results = _grade(part, Path(submission), Path(tests_dir), plan_dir, Path(scratch), cache)
     except SubmissionError as error:
         results = failure_results(str(error))
     except Exception:  # noqa: BLE001 - whatever happens, Gradescope must get a results file
         log.error("La calificación falló:\n%s", traceback.format_exc())
     finally:
+        results["execution_time"] = round(time.perf_counter() - start, 2)
         write_results(results_path, results)
+        _write_stats(time.perf_counter() - start)
     return results
 
 

@@ -140,9 +140,16 @@ def first_difference(found: dict, expected: dict) -> str | None:
     return None
 
 
-def compare_with_reference(model, part: str) -> str | None:
-    """Return the message of the first architecture difference between ``model`` and the reference."""
-    return first_difference(layer_table(model), reference_table(part))
+def compare_with_reference(model, part: str, first_layers: int | None = None) -> str | None:
+    """Return the message of the first architecture difference between ``model`` and the reference.
+
+    ``first_layers`` compares with only that many leading reference layers: the CNN's
+    convolutional base is the reference's first 4 layers.
+    """
+    expected = reference_table(part)
+    if first_layers is not None:
+        expected = {**expected, "layers": expected["layers"][:first_layers]}
+    return first_difference(layer_table(model), expected)
 
 
 def _name_of(setting) -> str | None:
@@ -185,13 +192,17 @@ def compile_settings(model) -> dict | None:
     }
 
 
-def compile_difference(model, expected: dict) -> str | None:
-    """Return a Spanish message for the first compile setting that differs from ``expected``, or None."""
+def compile_difference(model, expected: dict, keys: tuple[str, ...] = ("loss", "optimizer", "metrics")) -> str | None:
+    """Return a Spanish message for the first compile setting in ``keys`` that differs from ``expected``, or None."""
+    if model is None:
+        return "La función de compilación devolvió None; devuelve el modelo compilado."
     found = compile_settings(model)
     if found is None:
         return "El modelo no está compilado. Llama a model.compile(loss=..., optimizer=..., metrics=...) y devuelve el modelo."
     labels = {"loss": "la pérdida", "optimizer": "el optimizador", "metrics": "las métricas"}
     for key, label in labels.items():
+        if key not in keys:
+            continue
         if found[key] != expected[key]:
             return f"En compile, {label} debe ser {expected[key]!r}; tu modelo usa {found[key]!r}."
     return None

@@ -119,7 +119,12 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
     for index, name in enumerate(names):
         path = results_dir / f"{index}.json"
         if path.exists():
-            results[name] = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                results[name] = json.loads(path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                # The sandbox can write this folder: processes forked by student code may
+                # have left a truncated result.
+                results[name] = {"name": name, "status": recorder.CRASHED, "returncode": None}
         else:
             results[name] = {"name": name, "status": recorder.CRASHED, "returncode": None}
     return Recording(module=module, folder=folder, results=results, isolation=isolation, log_tail=log_tail)

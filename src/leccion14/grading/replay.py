@@ -31,7 +31,8 @@ def fingerprint(value: Any) -> str:
     def feed(item: Any) -> None:
         if isinstance(item, np.ndarray):
             digest.update(f"ndarray{item.dtype.str}{item.shape}".encode())
-            digest.update(np.ascontiguousarray(item).tobytes())
+            # The buffer itself, not tobytes(): a copy would add the array's size to peak memory.
+            digest.update(np.ascontiguousarray(item).data)
         elif isinstance(item, (list, tuple)):
             digest.update(f"seq{len(item)}(".encode())
             for element in item:

@@ -4,10 +4,17 @@ Campos que se escriben: ``score`` total, ``output`` (resumen en español), ``std
 ``tests``, con ``name``, ``score``, ``max_score``, ``output`` y ``visibility`` por apartado.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .codec import write_json
-from .otter_tests import QuestionResult
+
+if TYPE_CHECKING:
+    # Importing Otter costs about 70 MB; the grading process must stay small while the sandboxed
+    # recorder runs, so Otter loads only in the trusted step.
+    from .otter_tests import QuestionResult
 
 
 def _points(value: float) -> str:
