@@ -19,13 +19,14 @@ import pytest
 from leccion14 import paths
 from leccion14.grading import package
 
-# Measured on the 2-core Xeon: 11-18 s wall (depending on the load of other jobs), 782 MiB for
-# the trusted step and 746 MiB for the sandboxed recorder. The target is 30 s and 700 MB.
-# NOTE: importing TensorFlow 2.21 alone takes 650 MiB RSS here, so neither process reaches
-# 700 MB and the trusted step exceeds Gradescope's default 768 MB; these limits catch regressions only.
+# Measured on the 2-core Xeon: 11-23 s wall (depending on the load of other jobs), 765-770 MiB
+# for the trusted step and 729 MiB for the sandboxed recorder. Gradescope's default box has 768 MB.
+# NOTE: importing TensorFlow 2.21 alone takes 650 MiB RSS here (384 MiB of it shared libraries
+# mapped from disk), so neither process reaches the 700 MB target and the trusted step sits at
+# the 768 MB limit; its bound here only catches regressions.
 MAX_WALL_SECONDS = 60
-MAX_TRUSTED_MIB = 900
-MAX_RECORDER_MIB = 850
+MAX_TRUSTED_MIB = 800
+MAX_RECORDER_MIB = 768
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def test_archive_contents(cnn_archive):
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
 
     for required in ("setup.sh", "run_autograder", "requirements.txt", "calibration.json", "project/pyproject.toml",
-                     "tests/cnn_entrenamiento.py", "plans/cnn_cifar/plan.json", "grading_data/cifar10_grading.npz"):
+                     "tests/cnn_entrenamiento.py", "plans/cnn_cifar/plan.json", "grading_data/cifar10_grading/x_test.npy"):
         assert required in names
     assert modes["run_autograder"] & stat.S_IXUSR
     assert not any(name.startswith("solutions/") or name.endswith("cnn_cifar.py") for name in names)

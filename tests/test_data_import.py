@@ -118,3 +118,25 @@ def test_download_repsol_over_loopback(loopback_server, data_home: Path, real_ra
     assert sha256_of(data_home / "raw" / REPSOL_CSV.name) == REPSOL_CSV.sha256
     assert "Aviso" not in capsys.readouterr().out
 
+
+
+def test_failed_download_keeps_existing_copy(loopback_server, data_home: Path, real_raw_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    _, base_url = loopback_server
+    (data_home / "raw").mkdir()
+    shutil.copyfile(real_raw_dir / CIFAR_IMAGES.name, data_home / "raw" / CIFAR_IMAGES.name)
+    damaged = data_home / "raw" / REPSOL_CSV.name
+    damaged.write_text("Date,High\n", encoding="utf-8")
+    monkeypatch.setenv("LECCION14_URL_REPSOL", f"{base_url}/no-existe.csv")
+
+    with pytest.raises(CourseDataError, match=r"No se pudo descargar REP\.MC\.csv .*make data DATA_MIRROR=<carpeta>"):
+        data_import.download_all()
+
+    assert damaged.read_text(encoding="utf-8") == "Date,High\n"
+    assert sorted(path.name for path in (data_home / "raw").iterdir()) == [REPSOL_CSV.name, CIFAR_IMAGES.name]
+
+
+def test_mirror_checksum_error_names_source(mirror: Path, data_home: Path):
+    (mirror / REPSOL_CSV.name).write_bytes(b"Date,High\n")
+
+    with pytest.raises(CourseDataError, match=rf"La suma SHA-256 de {mirror / REPSOL_CSV.name} no coincide"):
+        data_import.import_from_mirror(mirror)

@@ -17,13 +17,17 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_sha256(path: Path, expected: str, fix: str) -> None:
-    """Raise CourseDataError unless ``path`` exists and has the ``expected`` SHA-256 digest."""
+def verify_sha256(path: Path, expected: str, fix: str, source: Path | None = None) -> None:
+    """Raise CourseDataError unless ``path`` exists and has the ``expected`` SHA-256 digest.
+
+    ``source`` names the file in messages when ``path`` is a temporary copy of it.
+    """
+    shown = source or path
     if not path.is_file():
-        raise CourseDataError(f"Falta el archivo de datos {path}. {fix}")
+        raise CourseDataError(f"Falta el archivo de datos {shown}. {fix}")
     actual = sha256_of(path)
     if actual != expected:
         raise CourseDataError(
-            f"La suma SHA-256 de {path} no coincide: se esperaba {expected} y se obtuvo {actual}. "
+            f"La suma SHA-256 de {shown} no coincide: se esperaba {expected} y se obtuvo {actual}. "
             f"El archivo está incompleto o dañado. {fix}"
         )

@@ -34,7 +34,7 @@ def _copy_verified(source: Path, data_file: DataFile) -> Path:
     try:
         shutil.copyfile(source, temporary_path)
         os.chmod(temporary_path, 0o644)
-        verify_sha256(temporary_path, data_file.sha256, _MIRROR_FIX)
+        verify_sha256(temporary_path, data_file.sha256, _MIRROR_FIX, source=source)
         os.replace(temporary_path, target)
     finally:
         temporary_path.unlink(missing_ok=True)
@@ -77,11 +77,17 @@ def _download(data_file: DataFile) -> Path:
         print(f"  {data_file.name}: ya descargado y verificado")
         return target
 
+    # Download under a temporary name and rename only on success, so a failed download never
+    # destroys the copy in place. get_file skips the download when its file exists and no digest
+    # is given, so a leftover temporary file is removed first.
+    partial_name = f".{data_file.name}.download"
+    partial = target.with_name(partial_name)
+    partial.unlink(missing_ok=True)
     url = download_url(data_file)
     print(f"  {data_file.name}: descargando desde {url}")
     try:
-        downloaded = keras.utils.get_file(
-            fname=data_file.name,
+        keras.utils.get_file(
+            fname=partial_name,
             origin=url,
             file_hash=data_file.sha256,
             hash_algorithm="sha256",
@@ -89,15 +95,14 @@ def _download(data_file: DataFile) -> Path:
             cache_subdir="raw",
         )
     except Exception as error:  # get_file raises URLError, HTTPError or ValueError (bad hash).
-        # get_file leaves a corrupt download in place; remove it so no loader ever reads it.
-        if target.exists() and data_file.sha256 is not None and not _is_verified(target, data_file):
-            target.unlink()
+        partial.unlink(missing_ok=True)
         raise CourseDataError(
             f"No se pudo descargar {data_file.name} desde {url}: {error}. "
             "Comprueba la conexión a internet, o importa una copia local con "
             "make data DATA_MIRROR=<carpeta>."
         ) from error
-    return Path(downloaded)
+    os.replace(partial, target)
+    return target
 
 
 def verified_imports() -> list[Path] | None:
