@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 data: install
-	$(PY) -m leccion14.cli data $(if $(DATA_MIRROR),--mirror $(DATA_MIRROR))
+	$(PY) -m leccion14.cli data $(if $(DATA_MIRROR),--mirror "$(DATA_MIRROR)")
 
 reference: data
 	$(PY) -m leccion14.cli reference
@@ -53,3 +53,13 @@ grade: install
 
 bench: install
 	$(PY) -m leccion14.bench --out BENCHMARKS.md
+
+.PHONY: autograder demo
+
+# Gradescope packages dist/cnn-autograder.zip and dist/lstm-autograder.zip.
+autograder: data student
+	$(PY) -m leccion14.cli autograder
+
+# Main job: grade the reference, the stubs and the corpus of wrong submissions; print the table.
+demo: autograder
+	$(PY) -m leccion14.cli demo

@@ -51,6 +51,14 @@ def test_handout_has_no_hidden_tests(handout: Path):
     assert not (handout / "solutions").exists()
 
 
+def test_handout_has_no_grading_engine(handout: Path):
+    package = handout / "src" / "leccion14"
+
+    assert (package / "probes.py").is_file()
+    assert not (package / "grading").exists()
+    assert not (package / "student").exists()
+
+
 def test_handout_has_no_data(handout: Path):
     data_files = [path.name for path in (handout / "data").iterdir()]
 
@@ -69,3 +77,14 @@ def test_handout_imports_data_from_mirror(handout: Path, real_raw_dir: Path):
     assert "Datos listos en " + str(handout / "data") in result.stdout
     assert (handout / "data" / "raw" / "REP.MC.csv").is_file()
     assert (handout / "data" / "cache" / "cifar10" / "x_train.npy").is_file()
+
+
+def test_handout_instructor_command_is_spanish(handout: Path):
+    environment = {**os.environ, "PYTHONPATH": str(handout / "src"), "PYTHONUTF8": "1"}
+    command = [sys.executable, "-m", "leccion14.cli", "student"]
+
+    result = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=120)
+
+    assert result.returncode == 2
+    assert "la orden 'student' no está disponible aquí" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -20,6 +20,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' no es un número entero; indica un entero mayor o igual que 0, por ejemplo 0.") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} no es válido; indica un entero mayor o igual que 0, por ejemplo 0.")
+    return value
+
+
 def _command_data(arguments: argparse.Namespace) -> None:
     from .data_import import download_all, import_from_mirror, verified_imports
     from .prepare import prepare_all
@@ -101,6 +111,13 @@ def _command_grade(arguments: argparse.Namespace) -> None:
     except BatchError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        print(
+            f"\nInterrumpido. Las entregas terminadas se conservan en {arguments.out}; repite la misma orden "
+            "para calificar las que faltan.",
+            file=sys.stderr,
+        )
+        raise SystemExit(130) from None
     counts = ", ".join(f"{status}: {count}" for status, count in summary.counts.items())
     print(f"Parte {summary.part}: {summary.graded} entregas calificadas ({counts}); {summary.skipped} omitidas por estar ya calificadas.")
     print(f"Notas: {summary.out_dir / GRADES}; resumen: {summary.out_dir / SUMMARY_PLOT}")
@@ -109,6 +126,22 @@ def _command_grade(arguments: argparse.Namespace) -> None:
         print(f"Atención: {summary.duplicates} grupos de entregas con artefactos idénticos; ver {summary.out_dir / DUPLICATES}")
     else:
         print(f"Sin artefactos idénticos entre entregas ({summary.out_dir / DUPLICATES}).")
+
+
+def _command_autograder(arguments: argparse.Namespace) -> None:
+    from .grading.package import build_autograder
+
+    for part in arguments.parts or ("cnn", "lstm"):
+        archive = build_autograder(part, Path(arguments.out))
+        print(f"Autocorrector de Gradescope escrito en {archive} ({archive.stat().st_size / 1024**2:.1f} MB)")
+
+
+def _command_demo(arguments: argparse.Namespace) -> None:
+    from .grading.demo import run_demo
+
+    status = run_demo()
+    if status:
+        raise SystemExit(status)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,10 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     data.set_defaults(handler=_command_data)
 
     reference = commands.add_parser("reference", help="entrena los dos modelos de referencia con los datos reales")
-    reference.add_argument("--out", default=str(paths.build_dir() / "reference"), help="carpeta de resultados")
-    reference.add_argument("--seed", type=int, default=0, help="semilla aleatoria (por defecto 0)")
-    reference.add_argument("--cnn-epochs", type=_positive_int, default=None, help="épocas de la CNN (por defecto 10)")
-    reference.add_argument("--lstm-epochs", type=_positive_int, default=None, help="épocas de la LSTM (por defecto 10)")
+    reference.add_argument(
+        "--out", metavar="CARPETA", default=str(paths.build_dir() / "reference"),
+        help="carpeta de resultados (por defecto build/reference)",
+    )
+    reference.add_argument("--seed", metavar="SEMILLA", type=_non_negative_int, default=0, help="semilla aleatoria (por defecto 0)")
+    reference.add_argument("--cnn-epochs", metavar="N", type=_positive_int, default=None, help="épocas de la CNN (por defecto 10)")
+    reference.add_argument("--lstm-epochs", metavar="N", type=_positive_int, default=None, help="épocas de la LSTM (por defecto 10)")
     reference.add_argument(
         "--cnn-train-limit", type=_positive_int, default=None, metavar="N",
         help="entrena la CNN solo con las N primeras imágenes (pruebas rápidas; por defecto, las 50000)",
@@ -140,9 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
     reference.set_defaults(handler=_command_reference)
 
     calibrate = commands.add_parser("calibrate", help="repite la referencia con varias semillas y resume la variación")
-    calibrate.add_argument("--out", default=str(CALIBRATION_FILE), help="archivo JSON de calibración")
-    calibrate.add_argument("--cnn-seeds", type=_positive_int, default=CNN_SEEDS, help=f"semillas de la CNN (por defecto {CNN_SEEDS})")
-    calibrate.add_argument("--lstm-seeds", type=_positive_int, default=LSTM_SEEDS, help=f"semillas de la LSTM (por defecto {LSTM_SEEDS})")
+    calibrate.add_argument(
+        "--out", metavar="ARCHIVO", default=str(CALIBRATION_FILE),
+        help="archivo JSON de calibración (por defecto autograder/calibration.json)",
+    )
+    calibrate.add_argument("--cnn-seeds", metavar="N", type=_positive_int, default=CNN_SEEDS, help=f"semillas de la CNN (por defecto {CNN_SEEDS})")
+    calibrate.add_argument("--lstm-seeds", metavar="N", type=_positive_int, default=LSTM_SEEDS, help=f"semillas de la LSTM (por defecto {LSTM_SEEDS})")
     calibrate.set_defaults(handler=_command_calibrate)
 
     student = commands.add_parser("student", help="genera assignments/ (cuadernos, módulos con TODO y pruebas públicas) desde solutions/")
@@ -151,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     check_student = commands.add_parser("check-student", help="comprueba que assignments/ coincide con lo que generan los maestros")
     check_student.set_defaults(handler=_command_check_student)
     handout = commands.add_parser("handout", help="empaqueta el material del estudiante (sin soluciones) en un zip")
-    handout.add_argument("--out", default=str(paths.REPO_ROOT / "dist"), help="carpeta donde se escribe el zip (por defecto dist/)")
+    handout.add_argument("--out", metavar="CARPETA", default=str(paths.REPO_ROOT / "dist"), help="carpeta donde se escribe el zip (por defecto dist/)")
     handout.set_defaults(handler=_command_handout)
 
     grade = commands.add_parser(
@@ -171,6 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true", help="recalifica también las entregas ya calificadas en --out")
     grade.add_argument("--timeout", type=_positive_int, default=900, metavar="SEGUNDOS", help="tiempo máximo por entrega en segundos (por defecto 900)")
     grade.set_defaults(handler=_command_grade)
+
+    autograder = commands.add_parser("autograder", help="construye dist/<parte>-autograder.zip para Gradescope (requiere make student)")
+    autograder.add_argument("--out", metavar="CARPETA", default=str(paths.REPO_ROOT / "dist"), help="carpeta donde se escriben los zip (por defecto dist/)")
+    autograder.add_argument(
+        "--part", dest="parts", action="append", choices=("cnn", "lstm"), default=None,
+        help="parte que se empaqueta; se puede repetir (por defecto, las dos)",
+    )
+    autograder.set_defaults(handler=_command_autograder)
+
+    demo = commands.add_parser("demo", help="califica la referencia, las plantillas y el corpus de entregas erróneas e imprime la tabla de notas")
+    demo.set_defaults(handler=_command_demo)
     return parser
 
 
@@ -181,6 +231,16 @@ def main(argv: list[str] | None = None) -> int:
         arguments.handler(arguments)
     except CourseDataError as error:
         print(f"Error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        # The student handout ships the package without its grading engine and generator.
+        if not (error.name or "").startswith("leccion14."):
+            raise
+        print(
+            f"Error: la orden '{arguments.command}' no está disponible aquí porque falta el módulo "
+            f"{error.name}; es una orden del profesorado y necesita el repositorio completo del curso.",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

@@ -14,9 +14,10 @@ _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "entrega", "*.zip", ".
 def build_handout(out_dir: Path) -> Path:
     """Write ``out_dir/leccion14-estudiante.zip`` and return its path.
 
-    The zip contains the generated ``assignments/``, the course package that loads the data, the
-    project file, and the student Makefile and guide from ``handout/``. Solutions, hidden tests,
-    the autograder and the data stay out.
+    The zip contains the generated ``assignments/``, the course package without its grading
+    engine (data loading and the inputs of the public checks), the project file, and the student
+    Makefile and guide from ``handout/``. Solutions, hidden tests, the autograder and the data
+    stay out.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -24,7 +25,13 @@ def build_handout(out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory() as scratch:
         tree = Path(scratch) / HANDOUT_NAME
         shutil.copytree(root / "assignments", tree / "assignments", ignore=_IGNORED)
-        shutil.copytree(root / "src" / "leccion14", tree / "src" / "leccion14", ignore=_IGNORED)
+        # The grading engine and the handout generator are instructor tools, so they stay out.
+        instructor_only = shutil.ignore_patterns("grading", "student", "bench.py")
+        shutil.copytree(
+            root / "src" / "leccion14",
+            tree / "src" / "leccion14",
+            ignore=lambda folder, names: _IGNORED(folder, names) | instructor_only(folder, names),
+        )
         for name in ("Makefile", "LEEME.md"):
             shutil.copyfile(root / "handout" / name, tree / name)
         shutil.copyfile(root / "pyproject.toml", tree / "pyproject.toml")

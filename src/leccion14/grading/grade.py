@@ -204,19 +204,33 @@ def grade_submission(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point; the exit status is 0 whenever a results file was written."""
+    """Command-line entry point; always writes the results file.
+
+    The exit status is 2 when the grader's own input is wrong (a missing submission path or tests
+    folder), so a typo in a shell does not look like a graded 0; otherwise it is 0.
+    """
     from ..spanish_argparse import SpanishArgumentParser
 
     parser = SpanishArgumentParser(prog="python -m leccion14.grading.grade", description="Califica una entrega y escribe results.json.")
     parser.add_argument("--part", choices=sorted(MODULES), required=True, help="parte de la lección: cnn o lstm")
-    parser.add_argument("--submission", required=True, help="zip exportado por Otter o carpeta con la entrega")
-    parser.add_argument("--tests", required=True, help="carpeta con los archivos de prueba de Otter (públicas y ocultas)")
-    parser.add_argument("--results", required=True, help="ruta del results.json que se escribe")
-    parser.add_argument("--plan", default=None, help="carpeta del plan de sondas (por defecto build/grading/plans/<módulo>)")
+    parser.add_argument("--submission", metavar="ENTREGA", required=True, help="zip exportado por Otter o carpeta con la entrega")
+    parser.add_argument("--tests", metavar="CARPETA", required=True, help="carpeta con los archivos de prueba de Otter (públicas y ocultas)")
+    parser.add_argument("--results", metavar="ARCHIVO", required=True, help="ruta del results.json que se escribe")
+    parser.add_argument("--plan", metavar="CARPETA", default=None, help="carpeta del plan de sondas (por defecto build/grading/plans/<módulo>)")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     results = grade_submission(arguments.part, Path(arguments.submission), Path(arguments.tests), Path(arguments.results), arguments.plan and Path(arguments.plan))
     print(f"Puntuación: {results['score']}; resultados en {arguments.results}")
+    if not Path(arguments.submission).exists():
+        print(f"Error: la entrega {arguments.submission} no existe; indica un zip o una carpeta con --submission.", file=sys.stderr)
+        return 2
+    if not Path(arguments.tests).is_dir():
+        print(
+            f"Error: la carpeta de pruebas {arguments.tests} no existe; genera las pruebas con `make student` "
+            "(quedan en build/otter/<parte>/autograder/tests).",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
