@@ -1,23 +1,45 @@
 """Ejecución de un comando no confiable: otro usuario, límites de recursos, sin red ni secretos."""
 
 import ctypes
+import logging
 import os
 import pwd
 import resource
+import shutil
+import signal
 import site
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
+from .cgroups import create_group
+
 # Unprivileged account that runs student code when the grader runs as root (Gradescope, Docker).
 SANDBOX_USER = "nobody"
-# CLONE_NEWNET from <sched.h>: a new network namespace has only a loopback device, and it is down.
+# A uid with no account, set by batch grading once per worker slot. RLIMIT_NPROC counts processes
+# per real uid, so a fork bomb in one slot cannot use up the process limit of other slots. Every
+# process left with that uid after a run belongs to the sandbox and is killed.
+SANDBOX_UID_VARIABLE = "LECCION14_SANDBOX_UID"
+# Extra folders (os.pathsep-separated) that the sandbox must not see, such as the batch's output.
+HIDDEN_PATHS_VARIABLE = "LECCION14_SANDBOX_HIDE"
+# CLONE_NEWNET and CLONE_NEWNS from <sched.h>: a new network namespace has only a loopback device,
+# and it is down; a new mount namespace lets the child cover folders without affecting the host.
 _CLONE_NEWNET = 0x40000000
+_CLONE_NEWNS = 0x00020000
+# mount(2) flags from <sys/mount.h>.
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_REC, _MS_PRIVATE = 16384, 1 << 18
+# Bytes of standard output and error kept per run: the tail only, whatever the student prints.
+OUTPUT_TAIL_BYTES = 20_000
+log = logging.getLogger(__name__)
 # Variables copied from the grader's environment; everything else (tokens, keys, proxies) is dropped.
-_KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "TZ")
+# The thread counts let batch grading split the cores between its workers.
+_KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "TZ", "OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
 @dataclass(frozen=True)
@@ -46,33 +68,92 @@ class SandboxResult:
     stdout: str
     stderr: str
     isolation: list[str] = field(default_factory=list)
+    # Bytes written to standard output and error; only the last OUTPUT_TAIL_BYTES of each are kept.
+    output_bytes: int = 0
 
 
-def _sandbox_account() -> tuple[int, int] | None:
-    """Return (uid, gid) of SANDBOX_USER when running as root, else None (already unprivileged)."""
+def _sandbox_account(uid: int | None = None) -> tuple[int, int] | None:
+    """Return (uid, gid) of the sandbox when running as root, else None (already unprivileged).
+
+    The uid is ``uid`` when given, else SANDBOX_UID_VARIABLE when set (batch grading), else
+    SANDBOX_USER's.
+    """
     if os.geteuid() != 0:
         return None
+    if uid is not None:
+        return uid, uid
+    dedicated = os.environ.get(SANDBOX_UID_VARIABLE)
+    if dedicated:
+        try:
+            uid = int(dedicated)
+        except ValueError:
+            raise RuntimeError(f"{SANDBOX_UID_VARIABLE}='{dedicated}' no es un uid; indica un entero positivo sin cuenta en /etc/passwd.") from None
+        if uid <= 0:
+            raise RuntimeError(f"{SANDBOX_UID_VARIABLE}={uid} no es válido; indica un uid positivo sin cuenta en /etc/passwd.")
+        return uid, uid
     account = pwd.getpwnam(SANDBOX_USER)
     return account.pw_uid, account.pw_gid
+
+
+def _is_dedicated_uid(uid: int) -> bool:
+    """Return whether ``uid`` has no account, so all its processes belong to sandboxes."""
+    try:
+        pwd.getpwuid(uid)
+    except KeyError:
+        return True
+    return False
+
+
+def hidden_paths() -> list[Path]:
+    """Return the existing folders that sandboxes must not read: hidden tests, solutions, results.
+
+    The defaults are the repository's build/ (Otter's hidden tests, reference models, plans),
+    solutions/, tests/ and .git/; HIDDEN_PATHS_VARIABLE adds more. Missing folders are skipped.
+    """
+    from .. import paths
+
+    candidates = [paths.build_dir(), *(paths.REPO_ROOT / name for name in ("solutions", "tests", ".git"))]
+    extra = os.environ.get(HIDDEN_PATHS_VARIABLE, "")
+    candidates += [Path(item) for item in extra.split(os.pathsep) if item]
+    existing = sorted({path.resolve() for path in candidates if path.is_dir()})
+    # A folder inside another hidden one is already covered, and no longer exists once it is.
+    return [path for path in existing if not any(path != other and path.is_relative_to(other) for other in existing)]
 
 
 def _can_unshare_network() -> bool:
     return os.geteuid() == 0 and sys.platform == "linux"
 
 
-def _child_setup(limits: SandboxLimits, account: tuple[int, int] | None, isolate_network: bool):
+def _child_setup(limits: SandboxLimits, account: tuple[int, int] | None, isolate_network: bool, hidden: list[Path], group_files: list[bytes]):
     """Build the function that runs in the child between fork and exec, as root when available."""
     libc = ctypes.CDLL(None, use_errno=True) if isolate_network else None
+    # Encoded before fork: the child should only make system calls.
+    hidden_bytes = [os.fsencode(path) for path in hidden]
 
     def setup() -> None:
         os.setsid()
+        for procs_file in group_files:
+            descriptor = os.open(procs_file, os.O_WRONLY)
+            try:
+                os.write(descriptor, str(os.getpid()).encode())
+            finally:
+                os.close(descriptor)
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if libc is not None and libc.unshare(_CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) falló")
+        if libc is not None:
+            if libc.unshare(_CLONE_NEWNET | _CLONE_NEWNS) != 0:
+                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET | CLONE_NEWNS) falló")
+            # Private propagation keeps the mounts below inside the child's namespace.
+            if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+                raise OSError(ctypes.get_errno(), "mount(MS_PRIVATE) falló")
+            # An empty root-owned tmpfs with mode 000 covers each hidden folder.
+            for path in hidden_bytes:
+                flags = _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
+                if libc.mount(b"tmpfs", path, b"tmpfs", flags, b"size=4k,mode=000") != 0:
+                    raise OSError(ctypes.get_errno(), f"no se pudo ocultar {os.fsdecode(path)}")
         # The uid changes last: unshare needs root, and subprocess's own user= switch would run
         # before this function.
         if account is not None:
@@ -124,9 +205,9 @@ def python_command(module: str, arguments: list[str]) -> list[str]:
     return [str(system_python), "-I", "-S", "-c", bootstrap, *arguments]
 
 
-def prepare_workdir(workdir: Path) -> None:
-    """Give the sandbox account ownership of ``workdir`` so the untrusted process can write there."""
-    account = _sandbox_account()
+def prepare_workdir(workdir: Path, uid: int | None = None) -> None:
+    """Give the sandbox account (or ``uid``) ownership of ``workdir`` so the untrusted process can write there."""
+    account = _sandbox_account(uid)
     workdir.chmod(0o700)
     if account is None:
         return
@@ -134,22 +215,123 @@ def prepare_workdir(workdir: Path) -> None:
         os.chown(path, *account, follow_symlinks=False)
 
 
-def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = SandboxLimits()) -> SandboxResult:
+class _TailReader(threading.Thread):
+    """Drain a pipe, keeping only its last OUTPUT_TAIL_BYTES bytes and counting the rest."""
+
+    def __init__(self, stream):
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.tail = bytearray()
+        self.total_bytes = 0
+
+    def run(self) -> None:
+        with self.stream:
+            while chunk := self.stream.read1(65536):
+                self.total_bytes += len(chunk)
+                self.tail += chunk
+                del self.tail[:-OUTPUT_TAIL_BYTES]
+
+    def text(self) -> str:
+        return bytes(self.tail).decode("utf-8", errors="replace")
+
+
+def _account_processes(uid: int) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["uids"]):
+        uids = process.info["uids"]
+        if uids is None or uids.real != uid:
+            continue
+        try:
+            # A zombie is already dead; it stays listed until its parent reaps it.
+            if process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+        except psutil.Error:
+            pass
+    return found
+
+
+def _kill_all_as(uid: int) -> None:
+    """Send SIGKILL to every process of ``uid`` with kill(-1) run as that uid.
+
+    Linux delivers kill(-1) to all of the caller's processes under the task-list lock, and a
+    fork that races with it is cancelled, so even a fork bomb is killed in one call.
+    """
+    kill = shutil.which("kill")
+    if kill is None:
+        return
+    subprocess.run([kill, "-s", "KILL", "--", "-1"], user=uid, group=uid, extra_groups=[], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+
+def kill_account_processes(uid: int, timeout_s: float = 30.0) -> int:
+    """Kill every process whose real uid is ``uid``; return how many were found.
+
+    kill(-1) as that uid does the work. The loop after it stops, then kills, whatever is still
+    listed (on machines without a ``kill`` program), and waits for killed processes to finish
+    exiting: hundreds of forked TensorFlow processes take seconds to free their memory.
+    """
+    found = len(_account_processes(uid))
+    if found:
+        _kill_all_as(uid)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        processes = _account_processes(uid)
+        if not processes:
+            return found
+        for sig in (signal.SIGSTOP, signal.SIGKILL):
+            for process in processes:
+                try:
+                    process.send_signal(sig)
+                except psutil.Error:
+                    pass
+        time.sleep(0.2)
+    # The processes have been sent SIGKILL and cannot run student code any more, so grading goes on.
+    log.warning("Quedan %s procesos del uid %s %g s después de SIGKILL", len(_account_processes(uid)), uid, timeout_s)
+    return found
+
+
+def _end_leftovers(process: subprocess.Popen, account: tuple[int, int] | None) -> None:
+    """Kill what the sandbox left running: its process group, and its uid when dedicated."""
+    try:
+        # The child called setsid(), so its pid is also its process group id.
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    if account is not None and _is_dedicated_uid(account[0]):
+        kill_account_processes(account[0])
+    # NOTE: with the shared SANDBOX_USER account, a process that left the group with setsid()
+    # survives the run. Batch grading sets a dedicated uid, so there none can.
+
+
+def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = SandboxLimits(), uid: int | None = None) -> SandboxResult:
     """Run ``argv`` in ``workdir`` as an unprivileged user, without network, within ``limits``.
 
     The environment contains only PATH, the locale, HOME=workdir and the quiet-TensorFlow
-    settings. On timeout the whole process group is killed. ``isolation`` lists the protections
-    that could not be applied on this machine (not root, no network namespaces).
+    settings. The folders of ``hidden_paths()`` are covered by empty ones. When the command ends
+    or times out, its process group is killed, and with a dedicated uid every process of that uid.
+    ``uid`` overrides the account of ``_sandbox_account``; it must be the one ``prepare_workdir`` used.
+    ``isolation`` lists the protections that could not be applied on this machine (not root,
+    no namespaces).
     """
     workdir = Path(workdir)
-    account = _sandbox_account()
+    account = _sandbox_account(uid)
     isolate_network = _can_unshare_network()
+    # A folder that contains the working folder or the interpreter cannot be covered.
+    needed = [workdir.resolve(), Path(sys.prefix).resolve(), Path(__file__).resolve()]
+    hidden = [path for path in (hidden_paths() if isolate_network else []) if not any(item.is_relative_to(path) for item in needed)]
     isolation = []
     if account is None:
         isolation.append("sin cambio de usuario: el autocorrector no se ejecuta como root")
     if not isolate_network:
-        # NOTE: without root there is no network namespace, so the student code keeps the network.
-        isolation.append("sin aislamiento de red: hacen falta permisos de root para unshare")
+        # NOTE: without root there is no network or mount namespace, so the student code keeps
+        # the network and can read every file that other users can read.
+        isolation.append("sin aislamiento de red ni de archivos: hacen falta permisos de root para unshare")
+
+    # A cgroup per dedicated uid (batch slots): fair CPU share and a process cap per sandbox.
+    group = None
+    if account is not None and _is_dedicated_uid(account[0]):
+        group = create_group(str(account[0]), limits.processes)
+        if group is None:
+            isolation.append("sin grupo de control (cgroup): un sandbox con muchos procesos puede quitar CPU a otro")
 
     environment = {name: os.environ[name] for name in _KEPT_VARIABLES if name in os.environ}
     environment.update(
@@ -162,41 +344,41 @@ def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = Sandbo
         MPLBACKEND="Agg",
     )
 
-    # Output goes to unnamed files, not pipes, so a student print loop costs disk (capped by
-    # RLIMIT_FSIZE) instead of grader memory; only the tail is kept.
-    with tempfile.TemporaryFile() as stdout_file, tempfile.TemporaryFile() as stderr_file:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            argv,
-            cwd=workdir,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout_file,
-            stderr=stderr_file,
-            preexec_fn=_child_setup(limits, account, isolate_network),
-        )
-        timed_out = False
-        try:
-            process.wait(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            # The child called setsid(), so its pid is also its process group id.
-            os.killpg(process.pid, 9)
-            process.wait()
-        wall_seconds = time.perf_counter() - start
-        stdout, stderr = _tail(stdout_file), _tail(stderr_file)
+    # Pipes drained by threads that keep only the tail: a print loop costs CPU time, bounded by
+    # the timeouts, but neither grader memory nor disk.
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv,
+        cwd=workdir,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_child_setup(limits, account, isolate_network, hidden, group.procs_files() if group else []),
+    )
+    readers = [_TailReader(process.stdout), _TailReader(process.stderr)]
+    for reader in readers:
+        reader.start()
+    timed_out = False
+    try:
+        process.wait(timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    _end_leftovers(process, account)
+    process.wait()
+    if group is not None:
+        group.remove()
+    wall_seconds = time.perf_counter() - start
+    for reader in readers:
+        # A writer that escaped the kill keeps the pipe open; its output is then left unread.
+        reader.join(timeout=5)
 
     return SandboxResult(
         returncode=process.returncode,
         timed_out=timed_out,
         wall_seconds=wall_seconds,
-        stdout=stdout,
-        stderr=stderr,
+        stdout=readers[0].text(),
+        stderr=readers[1].text(),
         isolation=isolation,
+        output_bytes=readers[0].total_bytes + readers[1].total_bytes,
     )
-
-
-def _tail(handle, size: int = 20_000) -> str:
-    handle.seek(0, os.SEEK_END)
-    handle.seek(max(0, handle.tell() - size))
-    return handle.read().decode("utf-8", errors="replace")

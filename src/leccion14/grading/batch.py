@@ -1,0 +1,350 @@
+"""Calificación por lotes en una máquina: todas las entregas de una carpeta, en paralelo.
+
+Cada entrega se califica en su propio proceso (``batch_worker``), así que una entrega que mata
+su proceso o agota la memoria solo afecta a su fila. Cada hueco de trabajo usa un uid propio y
+sin cuenta para el sandbox: RLIMIT_NPROC cuenta procesos por uid, y al terminar cada entrega se
+matan todos los procesos de ese uid. El lote se puede reanudar: una entrega con ``estado.json``
+ya terminó y se omite salvo con ``force``.
+"""
+
+import json
+import logging
+import os
+import pwd
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import batch_output as output
+from .atomic import write_text_atomic
+from .batch_output import BatchError
+from .duplicates import find_duplicates, write_duplicate_report
+from .feedback import feedback_markdown
+from .grade import MODULES, default_plan_dir, ensure_plan
+from .results import failure_results, write_results
+from .sandbox import HIDDEN_PATHS_VARIABLE, SANDBOX_UID_VARIABLE, kill_account_processes
+from .submission import PARTS
+from .summary_plot import write_summary_plot
+
+log = logging.getLogger(__name__)
+
+# Worker slots get uids SLOT_UID_BASE + batch pid * MAX_WORKERS + slot, so two batches running
+# at once on one machine never share a uid (and never kill each other's sandboxes). With Linux's
+# largest pid (2**22) the uids stay below 2**31.
+SLOT_UID_BASE = 1_000_000_000
+MAX_WORKERS = 64
+# Seconds one submission may take in total, sandbox restarts included, before it is stopped.
+DEFAULT_TIMEOUT_S = 900.0
+
+
+@dataclass
+class BatchSummary:
+    """Outcome of one batch run."""
+
+    part: str
+    graded: int
+    skipped: int
+    counts: dict[str, int]
+    duplicates: int
+    out_dir: Path
+
+
+def find_submissions(folder: Path) -> list[Path]:
+    """Return the submissions in ``folder``: each subfolder and each ``.zip``, sorted by name."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise BatchError(f"No existe la carpeta de entregas {folder}. Indica la carpeta con SUBMISSIONS=<carpeta>.")
+    if not folder.is_dir():
+        raise BatchError(f"{folder} no es una carpeta. SUBMISSIONS debe ser una carpeta con una subcarpeta o un .zip por entrega.")
+    found = [
+        path
+        for path in sorted(folder.iterdir())
+        if not path.name.startswith(".") and (path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"))
+    ]
+    if not found:
+        raise BatchError(f"La carpeta de entregas {folder} está vacía: debe contener una subcarpeta o un .zip por entrega.")
+    return found
+
+
+def _contains_module(submission: Path, module_file: str) -> bool:
+    if submission.is_dir():
+        return any(path.name == module_file for path in submission.rglob(module_file))
+    try:
+        with zipfile.ZipFile(submission) as archive:
+            return any(Path(name).name == module_file for name in archive.namelist())
+    except zipfile.BadZipFile:
+        return False
+
+
+def detect_part(submissions: list[Path]) -> str:
+    """Return the part whose module file most submissions contain; BatchError if none does."""
+    counts = {part: sum(_contains_module(path, files.module) for path in submissions) for part, files in PARTS.items()}
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        raise BatchError(
+            "Ninguna entrega contiene cnn_cifar.py ni lstm_repsol.py, así que no se sabe qué parte calificar. "
+            "Indica la parte con --part cnn o --part lstm (PART=cnn en make)."
+        )
+    return best
+
+
+def default_tests_dir(part: str) -> Path:
+    """Return Otter Assign's hidden-test folder of ``part`` (build/otter/<part>/autograder/tests)."""
+    from .. import paths
+
+    return paths.build_dir() / "otter" / part / "autograder" / "tests"
+
+
+def _slot_uids(count: int) -> list[int]:
+    """Return ``count`` uids for this batch's worker slots, skipping any uid that has an account."""
+    first = SLOT_UID_BASE + os.getpid() * MAX_WORKERS
+    uids = []
+    for uid in range(first, first + MAX_WORKERS):
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            uids.append(uid)
+        if len(uids) == count:
+            return uids
+    raise BatchError(f"No quedan uids libres entre {first} y {first + MAX_WORKERS - 1} para los procesos del lote; usa menos --workers.")
+
+
+def _plan_with_timeouts(plan_dir: Path, probe_seconds: float, destination: Path) -> Path:
+    """Copy ``plan_dir`` with every probe's timeout set to ``probe_seconds`` (tests use short ones)."""
+    shutil.copytree(plan_dir, destination)
+    plan = json.loads((destination / "plan.json").read_text(encoding="utf-8"))
+    for probe in plan["probes"]:
+        probe["timeout_s"] = probe_seconds
+    (destination / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    return destination
+
+
+class _Batch:
+    """Shared state of one run: the worker slots, the running processes and the output folder."""
+
+    def __init__(self, part, tests_dir, plan_dir, out_dir, submissions_dir, workers, timeout_s, sandbox_seconds):
+        self.part, self.tests_dir, self.plan_dir, self.out_dir = part, tests_dir, plan_dir, out_dir
+        self.timeout_s, self.sandbox_seconds = timeout_s, sandbox_seconds
+        self.slots: queue.Queue = queue.Queue()
+        for uid in _slot_uids(workers):
+            self.slots.put(uid)
+        self.threads = max(1, (os.cpu_count() or 1) // workers)
+        self.running: dict[int, subprocess.Popen] = {}
+        self.lock = threading.Lock()
+        self.stopping = False
+        self.hidden = os.pathsep.join(str(Path(path).resolve()) for path in (out_dir, submissions_dir, tests_dir, plan_dir))
+
+    def _worker_command(self, submission: Path, folder: Path, report: Path) -> list[str]:
+        command = [
+            sys.executable, "-m", "leccion14.grading.batch_worker",
+            "--part", self.part, "--submission", str(submission), "--tests", str(self.tests_dir),
+            "--plan", str(self.plan_dir), "--results", str(folder / "results.json"), "--report", str(report),
+        ]
+        if self.sandbox_seconds is not None:
+            command += ["--sandbox-seconds", str(self.sandbox_seconds)]
+        return command
+
+    def grade(self, submission: Path) -> dict:
+        """Grade one submission in a worker process and write its four output files."""
+        name = submission.name
+        folder = output.submission_dir(self.out_dir, name)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "estado.json").unlink(missing_ok=True)
+        (folder / "results.json").unlink(missing_ok=True)
+
+        uid = self.slots.get()
+        # A private temporary folder per submission, reachable (not listable) by the sandbox uid.
+        scratch = Path(tempfile.mkdtemp(prefix="lote-"))
+        scratch.chmod(0o711)
+        try:
+            start = time.perf_counter()
+            returncode, timed_out = self._run_worker(submission, folder, scratch, uid)
+            seconds = time.perf_counter() - start
+            report = _read_report(scratch / "informe.json")
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            self.slots.put(uid)
+
+        if self.stopping:
+            raise KeyboardInterrupt
+        return self._finish(name, folder, returncode, timed_out, seconds, report)
+
+    def _run_worker(self, submission: Path, folder: Path, scratch: Path, uid: int) -> tuple[int, bool]:
+        """Run batch_worker for ``submission`` with the slot's uid; return (exit status, timed out)."""
+        environment = {
+            **os.environ,
+            "TMPDIR": str(scratch),
+            SANDBOX_UID_VARIABLE: str(uid),
+            HIDDEN_PATHS_VARIABLE: self.hidden,
+            "PYTHONUTF8": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            # Each worker gets its share of the cores, so parallel workers do not oversubscribe them.
+            **dict.fromkeys(("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"), str(self.threads)),
+        }
+        timed_out = False
+        with open(folder / "registro.txt", "wb") as log_file:
+            process = subprocess.Popen(
+                self._worker_command(submission, folder, scratch / "informe.json"),
+                env=environment, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            with self.lock:
+                self.running[process.pid] = process
+            try:
+                process.wait(timeout=self.timeout_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                _kill_group(process)
+                with self.lock:
+                    self.running.pop(process.pid, None)
+                # The sandbox processes have their own session; they all run with this slot's uid.
+                if os.geteuid() == 0:
+                    kill_account_processes(uid)
+        return process.returncode, timed_out
+
+    def _finish(self, name: str, folder: Path, returncode: int, timed_out: bool, seconds: float, report: dict | None) -> dict:
+        results_path = folder / "results.json"
+        if timed_out:
+            message = f"la calificación superó el tiempo máximo de {self.timeout_s:g} s y se detuvo"
+            report = {"status": "timeout", "message": message, "fingerprints": (report or {}).get("fingerprints", {})}
+            write_results(results_path, failure_results(f"La calificación superó el tiempo máximo de {self.timeout_s:g} s."))
+        elif report is None or not results_path.is_file():
+            report = {"status": "error", "message": f"el proceso de calificación terminó con el código {returncode}", "fingerprints": {}}
+            if not results_path.is_file():
+                write_results(results_path, failure_results("Error interno del autocorrector; avisa al profesorado."))
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+        write_text_atomic(folder / "retroalimentacion.md", feedback_markdown(name, report["status"], results))
+        state = {
+            "status": report["status"],
+            "message": report.get("message", ""),
+            "seconds": round(seconds, 2),
+            "score": results.get("score", 0),
+            "fingerprints": report.get("fingerprints", {}),
+            "probes": report.get("probes", {}),
+        }
+        write_text_atomic(folder / "estado.json", json.dumps(state, ensure_ascii=False, indent=1))
+        return state
+
+    def stop_all(self) -> None:
+        """Kill every running worker and its sandbox processes (Ctrl+C)."""
+        self.stopping = True
+        with self.lock:
+            processes = list(self.running.values())
+        for process in processes:
+            _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def _read_report(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def write_batch_summary(out_dir: Path) -> int:
+    """Rewrite grades.csv, summary.png and duplicados.csv from the finished submissions.
+
+    Returns the number of duplicate groups.
+    """
+    states = output.finished_states(out_dir)
+    all_results = {name: output.read_results(out_dir, name) for name in states}
+    output.write_grades(out_dir, states, all_results)
+    maxima = output.question_maxima(all_results)
+    totals = [results.get("score", 0) for results in all_results.values()]
+    pass_rates = {}
+    for question, maximum in maxima.items():
+        passed = 0
+        for results in all_results.values():
+            scores = {test["name"]: test["score"] for test in results.get("tests", [])}
+            passed += scores.get(question, 0) >= maximum
+        pass_rates[question] = passed / len(all_results) if all_results else 0.0
+    write_summary_plot(totals, sum(maxima.values()), pass_rates, Path(out_dir) / output.SUMMARY_PLOT)
+    groups = find_duplicates({name: state.get("fingerprints", {}) for name, state in states.items()})
+    write_duplicate_report(groups, Path(out_dir) / output.DUPLICATES)
+    return len(groups)
+
+
+def run_batch(
+    submissions_dir: Path,
+    out_dir: Path,
+    part: str | None = None,
+    tests_dir: Path | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    probe_seconds: float | None = None,
+    sandbox_seconds: float | None = None,
+    plan_dir: Path | None = None,
+    progress: bool = True,
+) -> BatchSummary:
+    """Grade every submission of ``submissions_dir`` into ``out_dir``; see the module docstring.
+
+    ``workers`` defaults to one per core. ``probe_seconds`` and ``sandbox_seconds`` shorten the
+    per-probe and per-sandbox-run limits (tests use them); None keeps the grader's defaults.
+    """
+    submissions = find_submissions(submissions_dir)
+    part = part or detect_part(submissions)
+    if part not in MODULES:
+        raise BatchError(f"La parte '{part}' no existe; usa cnn o lstm.")
+    tests_dir = Path(tests_dir or default_tests_dir(part))
+    if not any(tests_dir.glob("*.py")):
+        raise BatchError(f"No hay pruebas de Otter en {tests_dir}. Ejecuta `make student`, que las genera, o indica --tests.")
+    workers = workers or os.cpu_count() or 1
+    if workers > MAX_WORKERS:
+        raise BatchError(f"--workers {workers} supera el máximo de {MAX_WORKERS} procesos en paralelo; indica {MAX_WORKERS} o menos.")
+    out_dir = Path(out_dir)
+    output.prepare_output(out_dir, part, output.tests_digest(tests_dir), force)
+
+    states = output.finished_states(out_dir)
+    pending = [path for path in submissions if force or path.name not in states]
+    skipped = len(submissions) - len(pending)
+    if skipped:
+        print(f"Se omiten {skipped} entregas ya calificadas en {out_dir} (usa --force para recalificarlas).", file=sys.stderr)
+
+    with tempfile.TemporaryDirectory(prefix="lote-plan-") as plan_scratch:
+        plan = ensure_plan(part, Path(plan_dir or default_plan_dir(part)))
+        if probe_seconds is not None:
+            plan = _plan_with_timeouts(plan, probe_seconds, Path(plan_scratch) / "plan")
+        batch = _Batch(part, tests_dir, plan, out_dir, Path(submissions_dir), workers, timeout_s, sandbox_seconds)
+        counts = dict.fromkeys(output.STATUSES, 0)
+        bar = tqdm(total=len(pending), unit="entrega", desc="Calificando", disable=not progress, file=sys.stderr)
+        executor = ThreadPoolExecutor(max_workers=workers)
+        try:
+            futures = {executor.submit(batch.grade, path): path for path in pending}
+            for future in as_completed(futures):
+                state = future.result()
+                counts[state["status"]] += 1
+                with batch.lock:
+                    write_batch_summary(out_dir)
+                bar.set_postfix_str(f"{futures[future].name}: {state['status']}")
+                bar.update()
+        except BaseException:
+            batch.stop_all()
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            bar.close()
+        executor.shutdown(wait=True)
+
+    duplicates = write_batch_summary(out_dir)
+    return BatchSummary(part, len(pending), skipped, counts, duplicates, out_dir)
