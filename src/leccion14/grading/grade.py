@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 from . import recorder
@@ -135,6 +136,9 @@ def _grade(part: str, submission: Path, tests_dir: Path, plan_dir: Path, scratch
         recording = _record(module, module_file, plan_dir, cache)
 
     # Trusted step: from here on TensorFlow is loaded in this process.
+    # Keras warns in English on every submitted model saved with optimizer state; grading never
+    # trains these models, so the warning says nothing to a student or instructor.
+    warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
     from .dataset import use_grading_data
     from .environment import load_artefacts
     from .otter_tests import load_test_files, run_test_files
