@@ -22,12 +22,12 @@ def verify_sha256(path: Path, expected: str, fix: str, source: Path | None = Non
 
     ``source`` names the file in messages when ``path`` is a temporary copy of it.
     """
-    shown = source or path
+    display_path = source or path
     if not path.is_file():
-        raise CourseDataError(f"Falta el archivo de datos {shown}. {fix}")
+        raise CourseDataError(f"Falta el archivo de datos {display_path}. {fix}")
     actual = sha256_of(path)
     if actual != expected:
         raise CourseDataError(
-            f"La suma SHA-256 de {shown} no coincide: se esperaba {expected} y se obtuvo {actual}. "
+            f"La suma SHA-256 de {display_path} no coincide: se esperaba {expected} y se obtuvo {actual}. "
             f"El archivo está incompleto o dañado. {fix}"
         )

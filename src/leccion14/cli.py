@@ -10,24 +10,22 @@ from .errors import CourseDataError
 from .spanish_argparse import SpanishArgumentParser
 
 
-def _positive_int(text: str) -> int:
+def _parse_int(text: str, minimum: int, requirement: str, example: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' no es un número entero; indica un entero positivo, por ejemplo 5.") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} no es válido; indica un entero positivo, por ejemplo 5.")
+        raise argparse.ArgumentTypeError(f"'{text}' no es un número entero; indica {requirement}, por ejemplo {example}.") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{value} no es válido; indica {requirement}, por ejemplo {example}.")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _parse_int(text, 1, "un entero positivo", 5)
 
 
 def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' no es un número entero; indica un entero mayor o igual que 0, por ejemplo 0.") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} no es válido; indica un entero mayor o igual que 0, por ejemplo 0.")
-    return value
+    return _parse_int(text, 0, "un entero mayor o igual que 0", 0)
 
 
 def _command_data(arguments: argparse.Namespace) -> None:

@@ -13,12 +13,12 @@ def data_dir() -> Path:
 
 
 def raw_dir() -> Path:
-    """Return the folder that holds the verified downloaded or mirrored archives."""
+    """Return the folder that contains the verified downloaded or mirrored archives."""
     return data_dir() / "raw"
 
 
 def cache_dir() -> Path:
-    """Return the folder that holds decoded arrays (CIFAR-10 as .npy)."""
+    """Return the folder that contains decoded arrays (CIFAR-10 as .npy)."""
     return data_dir() / "cache"
 
 

@@ -88,7 +88,7 @@ def probe_args(name: str) -> tuple:
 
 
 # Probes added for the isolated autograder. They pass Keras models and CIFAR-10 images, so their
-# arguments are built lazily and only when a test or the recorder asks for them.
+# arguments are built lazily and only when a test or the recorder requests them.
 
 
 def _probe_cnn(compiled: bool):

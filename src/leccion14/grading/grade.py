@@ -137,7 +137,7 @@ def _grade(part: str, submission: Path, tests_dir: Path, plan_dir: Path, scratch
 
     # Trusted step: from here on TensorFlow is loaded in this process.
     # Keras warns in English on every submitted model saved with optimizer state; grading never
-    # trains these models, so the warning says nothing to a student or instructor.
+    # trains these models, so the warning is of no use to a student or instructor.
     warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
     from .dataset import use_grading_data
     from .environment import load_artefacts
