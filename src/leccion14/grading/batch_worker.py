@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import grade, recorder
 from .atomic import write_text_atomic
+from .backend import use_grading_backend
 from .fingerprints import fingerprint_submission
 from .models import SubmissionError
 from .sandbox import SandboxLimits
@@ -103,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sandbox-seconds", type=float, default=None)
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    use_grading_backend()
 
     limits = None if arguments.sandbox_seconds is None else SandboxLimits(wall_seconds=arguments.sandbox_seconds)
     report = grade_in_batch(arguments.part, arguments.submission, arguments.tests, arguments.plan, arguments.results, limits)

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .atomic import write_text_atomic
+from .backend import use_grading_backend
 from .feedback import feedback_markdown
 from .grade import grade_submission
 from .submission import PARTS
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary", default=None, help="archivo al que se añade la retroalimentación (el resumen del trabajo de GitHub Actions)")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    use_grading_backend()
     try:
         results, page = grade_repository(Path(arguments.repo), Path(arguments.out))
     except ClassroomError as error:

@@ -2,6 +2,8 @@
 
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from .backend import use_grading_backend
 from .dataset import ensure_grading_data
 from .grade import RecordingCache, grade_submission
 from .package import otter_tests_dir
@@ -85,10 +88,10 @@ def run_demo(reference: Path | None = None) -> int:
     """Grade the reference, the stubs and the corpus on the real data; print the table; return the exit status."""
     reference = Path(reference or paths.build_dir() / "reference")
     if not (reference / "metrics.json").is_file():
-        from ..reference import run_reference
-
         print(f"No hay ejecución de referencia en {reference}; entrenando los dos modelos (unos 2,5 minutos)…", flush=True)
-        run_reference(reference)
+        # Training runs on TensorFlow, like the calibration, in its own process; this one grades on JAX.
+        subprocess.run([sys.executable, "-m", "leccion14.cli", "reference", "--out", str(reference)], check=True)
+    use_grading_backend()
     # Models saved right after compile() have no optimizer state yet, so Keras warns once per
     # load. The warning is about Keras, not about the submission.
     warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")

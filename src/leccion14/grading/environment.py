@@ -66,7 +66,9 @@ def load_artefacts(part: str, root: Path) -> tuple[dict, list[str]]:
             continue
         try:
             if relative.endswith(".keras"):
-                values[name] = load_model_safely(path, label)
+                # Trained models are only evaluated; skipping compile() saves the optimizer state
+                # and, on JAX, about 130 MiB during prediction.
+                values[name] = load_model_safely(path, label, compile=False)
             elif relative.endswith(".csv"):
                 values[name] = load_forecasts(path, label)
             else:

@@ -1,7 +1,8 @@
 """Calificación de una entrega de punta a punta; siempre escribe ``results.json``.
 
-Orden, pensado para la memoria de Gradescope (768 MB): este proceso no importa TensorFlow hasta
-que termina el grabador aislado, así que nunca hay dos copias de TensorFlow en memoria a la vez.
+Orden, pensado para la memoria de Gradescope (768 MB): este proceso no importa Keras hasta que
+termina el grabador aislado, así que nunca hay dos copias de Keras en memoria a la vez. Los dos
+procesos usan Keras sobre JAX, sin TensorFlow (véase ``backend``).
 
     python -m leccion14.grading.grade --part cnn --submission ENTREGA --tests PRUEBAS --results results.json
 """
@@ -21,6 +22,7 @@ import warnings
 from pathlib import Path
 
 from . import recorder
+from .backend import use_grading_backend
 from .models import SubmissionError
 from .recording import Recording, record_module
 from .results import failure_results, gradescope_results, write_results
@@ -135,7 +137,7 @@ def _grade(part: str, submission: Path, tests_dir: Path, plan_dir: Path, scratch
     else:
         recording = _record(module, module_file, plan_dir, cache)
 
-    # Trusted step: from here on TensorFlow is loaded in this process.
+    # Trusted step: from here on Keras (on JAX) is loaded in this process.
     # Keras warns in English on every submitted model saved with optimizer state; grading never
     # trains these models, so the warning is of no use to a student or instructor.
     warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
@@ -169,9 +171,15 @@ def peak_rss_mb() -> dict[str, float]:
     return {"trusted_step": round(own, 1), "largest_child": round(children, 1)}
 
 
+def _keras_backend() -> str | None:
+    """Return the backend of the Keras loaded in this process, or None if Keras was never imported."""
+    keras = sys.modules.get("keras")
+    return keras.backend.backend() if keras is not None else None
+
+
 def _write_stats(seconds: float) -> None:
     """Log wall time and peak memory; also write them as JSON to LECCION14_GRADING_STATS if set."""
-    stats = {"wall_seconds": round(seconds, 2), "peak_rss_mib": peak_rss_mb()}
+    stats = {"wall_seconds": round(seconds, 2), "peak_rss_mib": peak_rss_mb(), "keras_backend": _keras_backend()}
     log.info("Tiempo y memoria de la calificación: %s", stats)
     target = os.environ.get("LECCION14_GRADING_STATS")
     if target:
@@ -223,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan", metavar="CARPETA", default=None, help="carpeta del plan de sondas (por defecto build/grading/plans/<módulo>)")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    use_grading_backend()
     results = grade_submission(arguments.part, Path(arguments.submission), Path(arguments.tests), Path(arguments.results), arguments.plan and Path(arguments.plan))
     print(f"Puntuación: {results['score']}; resultados en {arguments.results}")
     if not Path(arguments.submission).exists():

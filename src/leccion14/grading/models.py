@@ -74,8 +74,10 @@ def read_model_config(path: Path, label: str) -> dict:
         ) from None
 
 
-def load_model_safely(path: Path, label: str):
+def load_model_safely(path: Path, label: str, compile: bool = True):
     """Load a student's ``.keras`` model after rejecting Lambda and non-Keras layers.
+
+    ``compile=False`` skips the loss, optimizer and metrics, for a model that is only evaluated.
 
     Raises:
         SubmissionError: the file is missing, too large, not a .keras archive, contains unsafe
@@ -87,7 +89,7 @@ def load_model_safely(path: Path, label: str):
     import keras
 
     try:
-        return keras.saving.load_model(path, safe_mode=True, compile=True)
+        return keras.saving.load_model(path, safe_mode=True, compile=compile)
     except Exception as error:  # noqa: BLE001 - Keras raises several types for a corrupt model
         raise SubmissionError(
             f"{label}: Keras no pudo cargar {Path(path).name}: {str(error)[:300]}. Vuelve a guardarlo con "

@@ -24,11 +24,15 @@ from .dataset import ensure_grading_data
 from .grade import MODULES, default_plan_dir, ensure_plan
 
 TEMPLATES = Path(__file__).with_name("gradescope")
-# The project's own dependencies minus the notebook tooling (nbclient, ipykernel). The project
-# itself is installed with --no-deps, so this list is all that setup.sh installs.
+# The project's own dependencies minus the notebook tooling (nbclient, ipykernel) and minus
+# TensorFlow: the grader runs Keras on JAX, and a student module that imports tensorflow fails
+# with a message instead of pushing the box past its memory. The project itself is installed
+# with --no-deps, so this list is all that setup.sh installs.
 REQUIREMENTS = (
-    "tensorflow-cpu",
     "keras",
+    "jax",
+    "jaxlib",
+    "grain",
     "numpy",
     "pandas",
     "scikit-learn",

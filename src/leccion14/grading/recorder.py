@@ -16,6 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
+from .backend import HIDDEN_MODULE
 from .codec import Encoder, decode, write_json
 
 # Status values of a probe result.
@@ -49,7 +50,13 @@ def _error_node(error: BaseException) -> dict:
         (kind.__name__ for kind in type(error).__mro__ if getattr(builtins, kind.__name__, None) is kind),
         "Exception",
     )
-    return {"class": type(error).__name__, "builtin_base": builtin_base, "message": str(error)[:2000]}
+    message = str(error)[:2000]
+    if isinstance(error, ImportError) and (error.name or "").split(".")[0] == HIDDEN_MODULE:
+        message = (
+            "el autocorrector usa Keras 3 sin TensorFlow, así que `import tensorflow` falla. "
+            "Usa solo `import keras` (keras.layers, keras.utils.to_categorical…) en lugar de tensorflow o tf.keras."
+        )
+    return {"class": type(error).__name__, "builtin_base": builtin_base, "message": message}
 
 
 def _import_student_module(module_file: Path, module_name: str):
@@ -129,4 +136,7 @@ def record(folder: Path) -> None:
 
 
 if __name__ == "__main__":
+    from .backend import use_grading_backend
+
+    use_grading_backend()
     record(Path(sys.argv[1]))

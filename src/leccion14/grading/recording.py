@@ -132,4 +132,7 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
 
 if __name__ == "__main__":
     # python -m leccion14.grading.recording MODULE FOLDER: build a plan in a separate process.
+    from .backend import use_grading_backend
+
+    use_grading_backend()
     build_plan(sys.argv[1], Path(sys.argv[2]))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psutil
 
+from .backend import GRADING_BACKEND, JAX_PLATFORMS
 from .cgroups import create_group
 
 # Unprivileged account that runs student code when the grader runs as root (Gradescope, Docker).
@@ -46,9 +47,10 @@ _KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "TZ", "OMP_NUM_THREADS", "TF_NUM_IN
 class SandboxLimits:
     """Resource limits of one untrusted process.
 
-    TensorFlow maps about 1.3 GB of address space just to import, so ``memory_bytes`` (RLIMIT_AS)
-    must stay well above that; ``processes`` counts threads too, because Linux applies
-    RLIMIT_NPROC to threads, and TensorFlow starts one pool per core.
+    Keras on JAX maps about 1.9 GB of address space while training a small LSTM, against about
+    560 MiB resident, so ``memory_bytes`` (RLIMIT_AS) must stay well above that. ``processes``
+    counts threads too, because Linux applies RLIMIT_NPROC to threads, and JAX starts a thread
+    pool per core.
     """
 
     cpu_seconds: int = 120
@@ -305,8 +307,8 @@ def _end_leftovers(process: subprocess.Popen, account: tuple[int, int] | None) -
 def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = SandboxLimits(), uid: int | None = None) -> SandboxResult:
     """Run ``argv`` in ``workdir`` as an unprivileged user, without network, within ``limits``.
 
-    The environment contains only PATH, the locale, HOME=workdir and the quiet-TensorFlow
-    settings. The folders of ``hidden_paths()`` are covered by empty ones. When the command ends
+    The environment contains only PATH, the locale, HOME=workdir, the grader's Keras backend and
+    the quiet-TensorFlow settings. The folders of ``hidden_paths()`` are covered by empty ones. When the command ends
     or times out, its process group is killed, and with a dedicated uid every process of that uid.
     ``uid`` overrides the account of ``_sandbox_account``; it must be the one ``prepare_workdir`` used.
     ``isolation`` lists the protections that could not be applied on this machine (not root,
@@ -339,6 +341,8 @@ def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = Sandbo
         PYTHONUTF8="1",
         PYTHONDONTWRITEBYTECODE="1",
         TF_CPP_MIN_LOG_LEVEL="3",
+        KERAS_BACKEND=GRADING_BACKEND,
+        JAX_PLATFORMS=JAX_PLATFORMS,
         KERAS_HOME=str(workdir / ".keras"),
         MPLCONFIGDIR=str(workdir / ".matplotlib"),
         MPLBACKEND="Agg",
