@@ -163,7 +163,8 @@ def bench_cifar(scratch: Path, metrics: dict) -> list[str]:
 # Targets on a 2-core machine: (label, metric path, comparison, limit).
 TARGETS = (
     ("Tiempo por entrega, {part}", ("{part}", "grader_s"), "<=", 30.0, "s"),
-    ("Memoria por entrega, {part}", ("{part}", "grader_mib"), "<=", 700.0, "MiB"),
+    # 700 MB, in MiB like the measurement.
+    ("Memoria por entrega, {part}", ("{part}", "grader_mib"), "<=", round(700e6 / 1024**2, 1), "MiB"),
     ("Cociente de tiempo otter/autocorrector, {part}", ("{part}", "otter_ratio"), ">=", 8.0, "×"),
 )
 
