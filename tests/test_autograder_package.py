@@ -123,3 +123,13 @@ def test_run_autograder_always_writes_results(cnn_archive, tmp_path):
 
     assert results["score"] == 0
     assert "entrega.zip no es un zip válido" in results["output"]
+
+
+def test_lstm_archive_leaves_out_cifar(tmp_path, real_raw_dir, hidden_tests):
+    hidden_tests("lstm")
+    archive = package.build_autograder("lstm", tmp_path)
+
+    with zipfile.ZipFile(archive) as bundle:
+        names = bundle.namelist()
+    assert "grading_data/raw/REP.MC.csv" in names
+    assert not any(name.startswith("grading_data/cifar10") for name in names)

@@ -1,7 +1,9 @@
 """Sandbox: another user, scrubbed environment, resource limits, timeout and no network."""
 
+import json
 import os
 import socket
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from leccion14.grading.sandbox import SandboxLimits, prepare_workdir, python_command, run_sandboxed
+from leccion14.grading.sandbox_launch import SETUP_FAILED
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="cambiar de usuario y de red requiere root")
 
@@ -89,3 +92,31 @@ def test_loopback_connection_refused(workdir):
     assert outcome.returncode != 0
     assert "conectado" not in outcome.stdout
     assert "OSError" in outcome.stderr or "unreachable" in outcome.stderr.lower()
+
+
+def test_launcher_setup_failure_exits(tmp_path):
+    settings = {"procs_files": [str(tmp_path / "no-existe" / "cgroup.procs")], "limits": {}, "isolate": False, "hidden": [], "account": None}
+    marker = tmp_path / "ran"
+    command = [sys.executable, "-I", "-m", "leccion14.grading.sandbox_launch", json.dumps(settings), "/usr/bin/touch", str(marker)]
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert completed.returncode == SETUP_FAILED
+    assert "no se pudo preparar el sandbox" in completed.stderr
+    assert not marker.exists()
+
+
+def test_no_fork_after_jax_threads(workdir):
+    # The grader has JAX's threads running when a demo or a test grades a second submission in
+    # the same process; starting the sandbox must not fork with Python code before exec.
+    code = (
+        "import os, sys\n"
+        "os.environ['JAX_PLATFORMS'] = 'cpu'\n"
+        "import jax.numpy as jnp\n"
+        "jnp.ones(1000).sum().block_until_ready()\n"
+        "from pathlib import Path\n"
+        "from leccion14.grading.sandbox import run_sandboxed, python_command\n"
+        f"outcome = run_sandboxed([python_command('runpy', [])[0], '-I', '-S', '-c', 'print(7)'], Path({str(workdir)!r}))\n"
+        "print('salida', outcome.stdout.strip(), outcome.returncode)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "salida 7 0" in completed.stdout, completed.stderr[-2000:]
+    assert "os.fork() was called" not in completed.stderr

@@ -15,7 +15,7 @@ import numpy as np
 # Images 0..N-1 of the (shuffled) CIFAR-10 training set used to test the student's training function.
 TRAIN_SUBSET_SIZE = 2000
 # One uncompressed .npy file per array, so grading can memory-map them (the zip compresses them).
-_CIFAR_FOLDER = "cifar10_grading"
+CIFAR_FOLDER = "cifar10_grading"
 _CIFAR_KEYS = ("x_train_subset", "y_train_subset", "x_test", "y_test")
 _REPSOL_FILE = "REP.MC.csv"
 
@@ -30,7 +30,7 @@ def grading_data_dir() -> Path | None:
 def _cifar_arrays() -> dict[str, np.ndarray]:
     folder = grading_data_dir()
     if folder is not None:
-        return {key: np.array(np.load(folder / _CIFAR_FOLDER / f"{key}.npy", mmap_mode="r")) for key in _CIFAR_KEYS}
+        return {key: np.array(np.load(folder / CIFAR_FOLDER / f"{key}.npy", mmap_mode="r")) for key in _CIFAR_KEYS}
     from ..cifar import load_cifar10
 
     # Memory-mapped, so only the slices below are read: the full training set would add 150 MB
@@ -72,9 +72,9 @@ def export_grading_data(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     x_train, y_train = cifar_train_subset()
     x_test, y_test = cifar_test_set()
-    (folder / _CIFAR_FOLDER).mkdir(exist_ok=True)
+    (folder / CIFAR_FOLDER).mkdir(exist_ok=True)
     for key, array in zip(_CIFAR_KEYS, (x_train, y_train, x_test, y_test)):
-        np.save(folder / _CIFAR_FOLDER / f"{key}.npy", array)
+        np.save(folder / CIFAR_FOLDER / f"{key}.npy", array)
     # Same layout as the repository's data/ folder, so LECCION14_DATA_DIR can point here.
     (folder / "raw").mkdir(exist_ok=True)
     shutil.copyfile(repsol_csv(), folder / "raw" / _REPSOL_FILE)
@@ -95,7 +95,7 @@ def ensure_grading_data(folder: Path | None = None) -> Path:
     as in the Gradescope package. The export reads the repository's data/ (``make data``).
     """
     folder = Path(folder or default_grading_data_dir())
-    if (folder / _CIFAR_FOLDER / "x_test.npy").is_file() and (folder / "raw" / _REPSOL_FILE).is_file():
+    if (folder / CIFAR_FOLDER / "x_test.npy").is_file() and (folder / "raw" / _REPSOL_FILE).is_file():
         return folder
     staging = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)

@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 
 from . import recorder
-from .backend import use_grading_backend
+from .backend import enable_compilation_cache, use_grading_backend
 from .models import SubmissionError
 from .recording import Recording, record_module
 from .results import failure_results, gradescope_results, write_results
@@ -40,6 +40,13 @@ def default_plan_dir(part: str) -> Path:
 
     root = os.environ.get("LECCION14_GRADING_PLANS") or paths.build_dir() / "grading" / "plans"
     return Path(root) / MODULES[part]
+
+
+def default_compilation_cache_dir() -> Path:
+    """Return JAX's compilation cache of the trusted step (LECCION14_JAX_CACHE or build/grading/jax-cache)."""
+    from .. import paths
+
+    return Path(os.environ.get("LECCION14_JAX_CACHE") or paths.build_dir() / "grading" / "jax-cache")
 
 
 def probes_fingerprint() -> str:
@@ -148,6 +155,7 @@ def _grade(part: str, submission: Path, tests_dir: Path, plan_dir: Path, scratch
     from .replay import Replayer
 
     use_grading_data()
+    enable_compilation_cache(default_compilation_cache_dir())
     artefacts, problems = load_artefacts(part, root)
     environment = {**Replayer(module, recording.folder, recording.results).functions(), **artefacts}
     questions = run_test_files(load_test_files(tests_dir), environment)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .. import paths
 from ..calibration import CALIBRATION_FILE
-from .dataset import ensure_grading_data
+from .dataset import CIFAR_FOLDER, ensure_grading_data
 from .grade import MODULES, default_plan_dir, ensure_plan
 
 TEMPLATES = Path(__file__).with_name("gradescope")
@@ -93,7 +93,7 @@ def stage_autograder(part: str, source: Path) -> Path:
     plan = ensure_plan(part, default_plan_dir(part))
     shutil.copytree(plan, source / "plans" / MODULES[part])
     # LSTM grading reads only the Repsol CSV, so its package leaves out the 34 MB of CIFAR-10.
-    skipped = () if part == "cnn" else ("*.npz",)
+    skipped = () if part == "cnn" else (CIFAR_FOLDER,)
     shutil.copytree(ensure_grading_data(), source / "grading_data", ignore=shutil.ignore_patterns(*skipped))
     return source
 

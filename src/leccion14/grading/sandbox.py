@@ -1,6 +1,6 @@
 """Ejecución de un comando no confiable: otro usuario, límites de recursos, sin red ni secretos."""
 
-import ctypes
+import json
 import logging
 import os
 import pwd
@@ -28,13 +28,6 @@ SANDBOX_USER = "nobody"
 SANDBOX_UID_VARIABLE = "LECCION14_SANDBOX_UID"
 # Extra folders (os.pathsep-separated) that the sandbox must not see, such as the batch's output.
 HIDDEN_PATHS_VARIABLE = "LECCION14_SANDBOX_HIDE"
-# CLONE_NEWNET and CLONE_NEWNS from <sched.h>: a new network namespace has only a loopback device,
-# and it is down; a new mount namespace lets the child cover folders without affecting the host.
-_CLONE_NEWNET = 0x40000000
-_CLONE_NEWNS = 0x00020000
-# mount(2) flags from <sys/mount.h>.
-_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
-_MS_REC, _MS_PRIVATE = 16384, 1 << 18
 # Bytes of standard output and error kept per run: the tail only, whatever the student prints.
 OUTPUT_TAIL_BYTES = 20_000
 log = logging.getLogger(__name__)
@@ -126,45 +119,26 @@ def _can_unshare_network() -> bool:
     return os.geteuid() == 0 and sys.platform == "linux"
 
 
-def _child_setup(limits: SandboxLimits, account: tuple[int, int] | None, isolate_network: bool, hidden: list[Path], group_files: list[bytes]):
-    """Build the function that runs in the child between fork and exec, as root when available."""
-    libc = ctypes.CDLL(None, use_errno=True) if isolate_network else None
-    # Encoded before fork: the child should only make system calls.
-    hidden_bytes = [os.fsencode(path) for path in hidden]
+def launch_settings(limits: SandboxLimits, account: tuple[int, int] | None, isolate: bool, hidden: list[Path], procs_files: list[bytes]) -> str:
+    """Return the JSON settings that ``sandbox_launch`` applies before it runs the untrusted command.
 
-    def setup() -> None:
-        os.setsid()
-        for procs_file in group_files:
-            descriptor = os.open(procs_file, os.O_WRONLY)
-            try:
-                os.write(descriptor, str(os.getpid()).encode())
-            finally:
-                os.close(descriptor)
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if libc is not None:
-            if libc.unshare(_CLONE_NEWNET | _CLONE_NEWNS) != 0:
-                raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET | CLONE_NEWNS) falló")
-            # Private propagation keeps the mounts below inside the child's namespace.
-            if libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
-                raise OSError(ctypes.get_errno(), "mount(MS_PRIVATE) falló")
-            # An empty root-owned tmpfs with mode 000 covers each hidden folder.
-            for path in hidden_bytes:
-                flags = _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
-                if libc.mount(b"tmpfs", path, b"tmpfs", flags, b"size=4k,mode=000") != 0:
-                    raise OSError(ctypes.get_errno(), f"no se pudo ocultar {os.fsdecode(path)}")
-        # The uid changes last: unshare needs root, and subprocess's own user= switch would run
-        # before this function.
-        if account is not None:
-            uid, gid = account
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-
-    return setup
+    A new network namespace has only a loopback device, and it is down; a new mount namespace
+    lets the child cover the ``hidden`` folders without affecting the host.
+    """
+    settings = {
+        "procs_files": [os.fsdecode(path) for path in procs_files],
+        "limits": {
+            "RLIMIT_CPU": limits.cpu_seconds,
+            "RLIMIT_AS": limits.memory_bytes,
+            "RLIMIT_FSIZE": limits.file_bytes,
+            "RLIMIT_NPROC": limits.processes,
+            "RLIMIT_CORE": 0,
+        },
+        "isolate": isolate,
+        "hidden": [str(path) for path in hidden],
+        "account": list(account) if account is not None else None,
+    }
+    return json.dumps(settings)
 
 
 def _readable_by_others(path: Path) -> bool:
@@ -351,14 +325,16 @@ def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = Sandbo
     # Pipes drained by threads that keep only the tail: a print loop costs CPU time, bounded by
     # the timeouts, but neither grader memory nor disk.
     start = time.perf_counter()
+    settings = launch_settings(limits, account, isolate_network, hidden, group.procs_files() if group else [])
+    # The launcher confines itself and then execs argv, so no Python runs between fork and exec here.
+    launcher = [sys.executable, "-I", "-m", "leccion14.grading.sandbox_launch", settings]
     process = subprocess.Popen(
-        argv,
+        [*launcher, *argv],
         cwd=workdir,
         env=environment,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        preexec_fn=_child_setup(limits, account, isolate_network, hidden, group.procs_files() if group else []),
     )
     readers = [_TailReader(process.stdout), _TailReader(process.stderr)]
     for reader in readers:
