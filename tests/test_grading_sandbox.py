@@ -105,8 +105,8 @@ def test_launcher_setup_failure_exits(tmp_path):
 
 
 def test_no_fork_after_jax_threads(workdir):
-    # The grader has JAX's threads running when a demo or a test grades a second submission in
-    # the same process; starting the sandbox must not fork with Python code before exec.
+    # JAX's threads are running when a demo or a test grades a second submission in the same
+    # process. Starting the sandbox must then run no Python code between fork and exec.
     code = (
         "import os, sys\n"
         "os.environ['JAX_PLATFORMS'] = 'cpu'\n"

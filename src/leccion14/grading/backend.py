@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 def use_grading_backend() -> str:
     """Select ``GRADING_BACKEND`` and hide TensorFlow unless Keras is already loaded; return the backend in use.
 
-    A process that imported Keras earlier (the test suite, a notebook) keeps its backend, since
-    Keras cannot switch; grading then still works, with that backend's memory use.
+    A process that imported Keras earlier (the test suite, a notebook) keeps its backend because
+    Keras cannot switch. Grading still works there, with that backend's memory use.
     """
     if "keras" in sys.modules:
         import keras

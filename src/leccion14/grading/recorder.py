@@ -29,6 +29,10 @@ MISSING_FUNCTION = "missing_function"
 UNENCODABLE = "unencodable"
 
 
+# Seed of Python's, NumPy's and Keras' generators before each probe call.
+PROBE_SEED = 14
+
+
 class ProbeTimeout(BaseException):
     """Raised by SIGALRM when a probe exceeds its time; a BaseException so ``except Exception`` in student code cannot swallow it."""
 
@@ -75,6 +79,8 @@ def _record_probe(module, probe: dict, index: int, folder: Path) -> dict:
     if not callable(function):
         return {"status": MISSING_FUNCTION}
 
+    # Fixed seeds make a recording repeatable: fit() shuffles with NumPy's global generator.
+    keras.utils.set_random_seed(PROBE_SEED)
     signal.setitimer(signal.ITIMER_REAL, probe["timeout_s"])
     start = time.perf_counter()
     try:

@@ -122,7 +122,7 @@ def _can_unshare_network() -> bool:
 def launch_settings(limits: SandboxLimits, account: tuple[int, int] | None, isolate: bool, hidden: list[Path], procs_files: list[bytes]) -> str:
     """Return the JSON settings that ``sandbox_launch`` applies before it runs the untrusted command.
 
-    A new network namespace has only a loopback device, and it is down; a new mount namespace
+    A new network namespace has only a loopback device, which is down. A new mount namespace
     lets the child cover the ``hidden`` folders without affecting the host.
     """
     settings = {

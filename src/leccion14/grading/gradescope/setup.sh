@@ -6,8 +6,9 @@ set -euo pipefail
 SOURCE="${LECCION14_AUTOGRADER_ROOT:-/autograder}/source"
 VENV=/opt/leccion14
 
-# NOTE: this script has not run on Gradescope yet. The apt fallback assumes an Ubuntu base image
-# whose repositories carry python3.11 (22.04 has it in universe).
+# NOTE: this script has run only in a simulated layout (a fresh /opt/leccion14 on the course's
+# Debian machine), not on Gradescope. The apt fallback assumes an Ubuntu base image whose
+# repositories carry python3.11 (22.04 has it in universe).
 if ! command -v python3.11 >/dev/null 2>&1; then
     apt-get update
     apt-get install -y --no-install-recommends python3.11 python3.11-venv
