@@ -1,7 +1,7 @@
 """Sample submissions graded end to end: reference, untouched stubs and the corpus of wrong ones.
 
-The module fixture grades all 20 samples once (about 2 minutes on 2 cores): each distinct module
-runs in the sandboxed recorder (3 to 6 s each, with a TensorFlow start), and the artefact-only
+The module fixture grades all 22 samples once (about 2 minutes on 2 cores): each distinct module
+runs in the sandboxed recorder (3 to 6 s each, with a Keras start), and the artefact-only
 entries reuse the reference's recording. Each test then checks one sample.
 """
 

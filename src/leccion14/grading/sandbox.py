@@ -282,7 +282,7 @@ def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = Sandbo
     """Run ``argv`` in ``workdir`` as an unprivileged user, without network, within ``limits``.
 
     The environment contains only PATH, the locale, HOME=workdir, the grader's Keras backend and
-    the quiet-TensorFlow settings. The folders of ``hidden_paths()`` are covered by empty ones. When the command ends
+    settings without secrets (thread counts, quiet logs, UTF-8). The folders of ``hidden_paths()`` are covered by empty ones. When the command ends
     or times out, its process group is killed, and with a dedicated uid every process of that uid.
     ``uid`` overrides the account of ``_sandbox_account``; it must be the one ``prepare_workdir`` used.
     ``isolation`` lists the protections that could not be applied on this machine (not root,
