@@ -74,3 +74,9 @@ def hidden_tests(tmp_path_factory: pytest.TempPathFactory):
         return tests
 
     return tests_for
+
+
+@pytest.fixture(scope="session")
+def lstm_tests(hidden_tests) -> Path:
+    """Return the LSTM part's public and hidden Otter tests."""
+    return hidden_tests("lstm")

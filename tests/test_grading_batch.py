@@ -19,11 +19,6 @@ from leccion14.grading.batch_output import BatchError
 
 
 @pytest.fixture(scope="module")
-def lstm_tests(hidden_tests):
-    return hidden_tests("lstm")
-
-
-@pytest.fixture(scope="module")
 def plan_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("planes") / "lstm_repsol"
 
@@ -175,21 +170,20 @@ def test_undetectable_part_error(tmp_path):
         run_batch(tmp_path / "entregas", tmp_path / "salida")
 
 
-def test_other_assignment_output_error(tmp_path, lstm_tests):
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ({"part": "cnn", "tests_digest": "x"}, "contiene resultados de la parte 'cnn' y este lote es de la parte 'lstm'"),
+        ({"part": "lstm", "tests_digest": "antiguo"}, "se calificó con otras pruebas .*--force"),
+    ],
+    ids=["otra_parte", "otras_pruebas"],
+)
+def test_foreign_output_error(tmp_path, lstm_tests, manifest, message):
     broken_zips(tmp_path / "entregas", ["uno"])
     out = tmp_path / "salida"
     out.mkdir()
-    (out / "lote.json").write_text(json.dumps({"part": "cnn", "tests_digest": "x"}), encoding="utf-8")
-    with pytest.raises(BatchError, match="contiene resultados de la parte 'cnn' y este lote es de la parte 'lstm'"):
-        run_batch(tmp_path / "entregas", out, part="lstm", tests_dir=lstm_tests)
-
-
-def test_changed_tests_output_error(tmp_path, lstm_tests):
-    broken_zips(tmp_path / "entregas", ["uno"])
-    out = tmp_path / "salida"
-    out.mkdir()
-    (out / "lote.json").write_text(json.dumps({"part": "lstm", "tests_digest": "antiguo"}), encoding="utf-8")
-    with pytest.raises(BatchError, match="se calificó con otras pruebas .*--force"):
+    (out / "lote.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BatchError, match=message):
         run_batch(tmp_path / "entregas", out, part="lstm", tests_dir=lstm_tests)
 
 

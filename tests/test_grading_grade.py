@@ -14,11 +14,6 @@ from leccion14.grading.grade import grade_submission
 
 
 @pytest.fixture(scope="module")
-def lstm_tests(hidden_tests):
-    return hidden_tests("lstm")
-
-
-@pytest.fixture(scope="module")
 def plan(tmp_path_factory):
     return tmp_path_factory.mktemp("planes") / "lstm_repsol"
 

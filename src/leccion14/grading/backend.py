@@ -28,16 +28,20 @@ HIDDEN_MODULE = "tensorflow"
 log = logging.getLogger(__name__)
 
 
+def loaded_backend() -> str | None:
+    """Return the backend of the Keras loaded in this process, or None if Keras was never imported."""
+    keras = sys.modules.get("keras")
+    return keras.backend.backend() if keras is not None else None
+
+
 def use_grading_backend() -> str:
     """Select ``GRADING_BACKEND`` and hide TensorFlow unless Keras is already loaded; return the backend in use.
 
     A process that imported Keras earlier (the test suite, a notebook) keeps its backend because
     Keras cannot switch. Grading still works there, with that backend's memory use.
     """
-    if "keras" in sys.modules:
-        import keras
-
-        backend = keras.backend.backend()
+    backend = loaded_backend()
+    if backend is not None:
         if backend != GRADING_BACKEND:
             log.debug("Keras ya está cargado con %s; la calificación sigue con ese backend.", backend)
         return backend

@@ -20,9 +20,9 @@ class SandboxGroup:
 
     folders: list[Path]
 
-    def procs_files(self) -> list[bytes]:
-        """Return the ``cgroup.procs`` paths, encoded for use between fork and exec."""
-        return [os.fsencode(folder / "cgroup.procs") for folder in self.folders]
+    def procs_files(self) -> list[Path]:
+        """Return the ``cgroup.procs`` file of each folder, which a process joins by writing its pid."""
+        return [folder / "cgroup.procs" for folder in self.folders]
 
     def remove(self) -> None:
         """Remove the folders; a group that still has processes stays (rmdir fails)."""

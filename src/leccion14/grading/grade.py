@@ -22,7 +22,7 @@ import warnings
 from pathlib import Path
 
 from . import recorder
-from .backend import enable_compilation_cache, use_grading_backend
+from .backend import enable_compilation_cache, loaded_backend, use_grading_backend
 from .models import SubmissionError
 from .recording import Recording, record_module
 from .results import failure_results, gradescope_results, write_results
@@ -179,15 +179,9 @@ def peak_rss_mb() -> dict[str, float]:
     return {"trusted_step": round(own, 1), "largest_child": round(children, 1)}
 
 
-def _keras_backend() -> str | None:
-    """Return the backend of the Keras loaded in this process, or None if Keras was never imported."""
-    keras = sys.modules.get("keras")
-    return keras.backend.backend() if keras is not None else None
-
-
 def _write_stats(seconds: float) -> None:
     """Log wall time and peak memory; also write them as JSON to LECCION14_GRADING_STATS if set."""
-    stats = {"wall_seconds": round(seconds, 2), "peak_rss_mib": peak_rss_mb(), "keras_backend": _keras_backend()}
+    stats = {"wall_seconds": round(seconds, 2), "peak_rss_mib": peak_rss_mb(), "keras_backend": loaded_backend()}
     log.info("Tiempo y memoria de la calificación: %s", stats)
     target = os.environ.get("LECCION14_GRADING_STATS")
     if target:

@@ -4,7 +4,6 @@ import json
 import logging
 import os
 import pwd
-import resource
 import shutil
 import signal
 import site
@@ -119,14 +118,14 @@ def _can_unshare_network() -> bool:
     return os.geteuid() == 0 and sys.platform == "linux"
 
 
-def launch_settings(limits: SandboxLimits, account: tuple[int, int] | None, isolate: bool, hidden: list[Path], procs_files: list[bytes]) -> str:
+def launch_settings(limits: SandboxLimits, account: tuple[int, int] | None, isolate: bool, hidden: list[Path], procs_files: list[Path]) -> str:
     """Return the JSON settings that ``sandbox_launch`` applies before it runs the untrusted command.
 
     A new network namespace has only a loopback device, which is down. A new mount namespace
     lets the child cover the ``hidden`` folders without affecting the host.
     """
     settings = {
-        "procs_files": [os.fsdecode(path) for path in procs_files],
+        "procs_files": [str(path) for path in procs_files],
         "limits": {
             "RLIMIT_CPU": limits.cpu_seconds,
             "RLIMIT_AS": limits.memory_bytes,
@@ -282,8 +281,9 @@ def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = Sandbo
     """Run ``argv`` in ``workdir`` as an unprivileged user, without network, within ``limits``.
 
     The environment contains only PATH, the locale, HOME=workdir, the grader's Keras backend and
-    settings without secrets (thread counts, quiet logs, UTF-8). The folders of ``hidden_paths()`` are covered by empty ones. When the command ends
-    or times out, its process group is killed, and with a dedicated uid every process of that uid.
+    settings without secrets (thread counts, quiet logs, UTF-8). The folders of ``hidden_paths()``
+    are covered by empty ones. When the command ends or times out, its process group is killed,
+    and with a dedicated uid every process of that uid.
     ``uid`` overrides the account of ``_sandbox_account``; it must be the one ``prepare_workdir`` used.
     ``isolation`` lists the protections that could not be applied on this machine (not root,
     no namespaces).
