@@ -32,6 +32,7 @@ from .batch_output import BatchError
 from .duplicates import find_duplicates, write_duplicate_report
 from .feedback import feedback_markdown
 from .grade import MODULES, default_plan_dir, ensure_plan
+from .preload import clean_environment
 from .results import failure_results, write_results
 from .sandbox import HIDDEN_PATHS_VARIABLE, SANDBOX_UID_VARIABLE, kill_account_processes
 from .submission import PARTS
@@ -183,7 +184,8 @@ class _Batch:
     def _run_worker(self, submission: Path, folder: Path, scratch: Path, uid: int) -> tuple[int, bool]:
         """Run batch_worker for ``submission`` with the slot's uid; return (exit status, timed out)."""
         environment = {
-            **os.environ,
+            # No tokens or keys: the sandbox is a fork of this worker and inherits its memory.
+            **clean_environment(dict(os.environ)),
             "TMPDIR": str(scratch),
             SANDBOX_UID_VARIABLE: str(uid),
             HIDDEN_PATHS_VARIABLE: self.hidden,

@@ -84,4 +84,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from .preload import reexec_with_clean_environment
+
+    # The forked recorder inherits this process's memory, environment included: no secrets there.
+    reexec_with_clean_environment()
     sys.exit(main())

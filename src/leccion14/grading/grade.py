@@ -1,8 +1,10 @@
 """Calificación de una entrega de punta a punta; siempre escribe ``results.json``.
 
-Orden, pensado para la memoria de Gradescope (768 MB): este proceso no importa Keras hasta que
-termina el grabador aislado, así que nunca hay dos copias de Keras en memoria a la vez. Los dos
-procesos usan Keras sobre JAX, sin TensorFlow (véase ``backend``).
+Orden, pensado para la memoria de Gradescope (768 MB): este proceso importa Keras (sobre JAX, sin
+TensorFlow; véase ``backend``) sin iniciar JAX, y el grabador aislado nace como ``fork`` suyo
+(véase ``preload``), así que las dos partes comparten una sola copia de Keras en memoria. Donde
+el ``fork`` no es seguro, el grabador es un intérprete nuevo y este proceso no importa Keras hasta
+que termina.
 
     python -m leccion14.grading.grade --part cnn --submission ENTREGA --tests PRUEBAS --results results.json
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 from . import recorder
 from .backend import enable_compilation_cache, loaded_backend, use_grading_backend
 from .models import SubmissionError
+from .preload import preload, reexec_with_clean_environment
 from .recording import Recording, record_module
 from .results import failure_results, gradescope_results, write_results
 from .submission import PARTS, find_file, unpack_submission
@@ -122,12 +125,15 @@ def _record(module: str, module_file: Path, plan_dir: Path, cache: RecordingCach
     recording = cache.get(module, module_file) if cache is not None else None
     if recording is not None:
         return recording
+    # Keras loaded here first lets the sandbox fork from this process instead of importing it again.
+    preload()
     # The sandbox account must reach its folder, so it lives outside the private scratch.
     sandbox_dir = Path(tempfile.mkdtemp(prefix=f"sandbox-{module}-"))
     recording = record_module(module, module_file, plan_dir, folder=sandbox_dir)
     for gap in recording.isolation:
         log.warning("Aislamiento incompleto: %s", gap)
-    log.info("Grabador de %s: %s", module, {name: result["status"] for name, result in recording.results.items()})
+    start = "fork del autocorrector con Keras ya cargado" if recording.forked else "intérprete nuevo"
+    log.info("Grabador de %s (%s): %s", module, start, {name: result["status"] for name, result in recording.results.items()})
     if cache is not None:
         cache.put(module_file, recording)
     return recording
@@ -250,4 +256,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # The forked recorder inherits this process's memory, environment included: no secrets there.
+    reexec_with_clean_environment()
     sys.exit(main())

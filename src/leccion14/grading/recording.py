@@ -15,7 +15,7 @@ from pathlib import Path
 from ..probes import PROBES
 from . import recorder
 from .codec import Encoder, write_json
-from .sandbox import SandboxLimits, prepare_workdir, python_command, run_sandboxed
+from .sandbox import SandboxLimits, prepare_workdir, run_python_sandboxed
 
 # Seconds one probe may run before SIGALRM stops it; training probes get more.
 PROBE_TIMEOUT_S = 30
@@ -31,6 +31,8 @@ class Recording:
     results: dict[str, dict]
     isolation: list[str] = field(default_factory=list)
     log_tail: str = ""
+    # Whether the recorder was a fork of the grader with Keras loaded (see ``preload``).
+    forked: bool = False
 
 
 def probes_for(module: str) -> list[str]:
@@ -82,10 +84,11 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
     results_dir = folder / "results"
     isolation: list[str] = []
     log_tail = ""
+    forked = False
     # Each run either finishes or kills one probe, so len(names) + 1 runs always suffice.
     for _ in range(len(names) + 1):
-        outcome = run_sandboxed(python_command(recorder.__name__, [str(folder)]), folder, limits)
-        isolation = outcome.isolation
+        outcome = run_python_sandboxed(recorder.__name__, [str(folder)], folder, limits)
+        isolation, forked = outcome.isolation, outcome.forked
         log_tail = (outcome.stderr or "")[-4000:]
         pending = [index for index in range(len(names)) if not (results_dir / f"{index}.json").exists()]
         if not pending:
@@ -127,7 +130,7 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
                 results[name] = {"name": name, "status": recorder.CRASHED, "returncode": None}
         else:
             results[name] = {"name": name, "status": recorder.CRASHED, "returncode": None}
-    return Recording(module=module, folder=folder, results=results, isolation=isolation, log_tail=log_tail)
+    return Recording(module=module, folder=folder, results=results, isolation=isolation, log_tail=log_tail, forked=forked)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import pwd
+import select
 import shutil
 import signal
 import site
@@ -64,6 +65,8 @@ class SandboxResult:
     isolation: list[str] = field(default_factory=list)
     # Bytes written to standard output and error; only the last OUTPUT_TAIL_BYTES of each are kept.
     output_bytes: int = 0
+    # Whether the command ran as a fork of the grader (``run_python_sandboxed``) instead of a new interpreter.
+    forked: bool = False
 
 
 def _sandbox_account(uid: int | None = None) -> tuple[int, int] | None:
@@ -118,8 +121,8 @@ def _can_unshare_network() -> bool:
     return os.geteuid() == 0 and sys.platform == "linux"
 
 
-def launch_settings(limits: SandboxLimits, account: tuple[int, int] | None, isolate: bool, hidden: list[Path], procs_files: list[Path]) -> str:
-    """Return the JSON settings that ``sandbox_launch`` applies before it runs the untrusted command.
+def launch_settings(limits: SandboxLimits, account: tuple[int, int] | None, isolate: bool, hidden: list[Path], procs_files: list[Path]) -> dict:
+    """Return the settings that ``sandbox_launch`` applies before it runs the untrusted command.
 
     A new network namespace has only a loopback device, which is down. A new mount namespace
     lets the child cover the ``hidden`` folders without affecting the host.
@@ -137,7 +140,7 @@ def launch_settings(limits: SandboxLimits, account: tuple[int, int] | None, isol
         "hidden": [str(path) for path in hidden],
         "account": list(account) if account is not None else None,
     }
-    return json.dumps(settings)
+    return settings
 
 
 def _readable_by_others(path: Path) -> bool:
@@ -277,18 +280,8 @@ def _end_leftovers(process: subprocess.Popen, account: tuple[int, int] | None) -
     # survives the run. Batch grading sets a dedicated uid, so there none can.
 
 
-def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = SandboxLimits(), uid: int | None = None) -> SandboxResult:
-    """Run ``argv`` in ``workdir`` as an unprivileged user, without network, within ``limits``.
-
-    The environment contains only PATH, the locale, HOME=workdir, the grader's Keras backend and
-    settings without secrets (thread counts, quiet logs, UTF-8). The folders of ``hidden_paths()``
-    are covered by empty ones. When the command ends or times out, its process group is killed,
-    and with a dedicated uid every process of that uid.
-    ``uid`` overrides the account of ``_sandbox_account``; it must be the one ``prepare_workdir`` used.
-    ``isolation`` lists the protections that could not be applied on this machine (not root,
-    no namespaces).
-    """
-    workdir = Path(workdir)
+def _prepare(workdir: Path, limits: SandboxLimits, uid: int | None) -> tuple[dict, dict, list[str], tuple[int, int] | None, object]:
+    """Return (launch settings, environment, isolation gaps, account, cgroup or None) of one run."""
     account = _sandbox_account(uid)
     isolate_network = _can_unshare_network()
     # A folder that contains the working folder or the interpreter cannot be covered.
@@ -321,13 +314,26 @@ def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = Sandbo
         MPLCONFIGDIR=str(workdir / ".matplotlib"),
         MPLBACKEND="Agg",
     )
-
-    # Pipes drained by threads that keep only the tail: a print loop costs CPU time, bounded by
-    # the timeouts, but neither grader memory nor disk.
-    start = time.perf_counter()
     settings = launch_settings(limits, account, isolate_network, hidden, group.procs_files() if group else [])
+    return settings, environment, isolation, account, group
+
+
+def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = SandboxLimits(), uid: int | None = None) -> SandboxResult:
+    """Run ``argv`` in ``workdir`` as an unprivileged user, without network, within ``limits``.
+
+    The environment contains only PATH, the locale, HOME=workdir, the grader's Keras backend and
+    settings without secrets (thread counts, quiet logs, UTF-8). The folders of ``hidden_paths()``
+    are covered by empty ones. When the command ends or times out, its process group is killed,
+    and with a dedicated uid every process of that uid.
+    ``uid`` overrides the account of ``_sandbox_account``; it must be the one ``prepare_workdir`` used.
+    ``isolation`` lists the protections that could not be applied on this machine (not root,
+    no namespaces).
+    """
+    workdir = Path(workdir)
+    settings, environment, isolation, account, group = _prepare(workdir, limits, uid)
     # The launcher confines itself and then execs argv, so no Python runs between fork and exec here.
-    launcher = [sys.executable, "-I", "-m", "leccion14.grading.sandbox_launch", settings]
+    launcher = [sys.executable, "-I", "-m", "leccion14.grading.sandbox_launch", json.dumps(settings)]
+    start = time.perf_counter()
     process = subprocess.Popen(
         [*launcher, *argv],
         cwd=workdir,
@@ -336,6 +342,154 @@ def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = Sandbo
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    return _supervise(process, limits, account, group, isolation, start)
+
+
+def run_python_sandboxed(module: str, arguments: list[str], workdir: Path, limits: SandboxLimits = SandboxLimits(), uid: int | None = None) -> SandboxResult:
+    """Run ``python -m module arguments`` like ``run_sandboxed``, as a fork of this process when that is safe.
+
+    The fork inherits the modules this process already imported (``preload``), which saves a
+    Keras import per run. It gets the same confinement, environment and limits as the exec path.
+    """
+    from .preload import fork_is_safe
+
+    workdir = Path(workdir)
+    if not fork_is_safe():
+        return run_sandboxed(python_command(module, arguments), workdir, limits, uid)
+    settings, environment, isolation, account, group = _prepare(workdir, limits, uid)
+    reveal = interpreter_folders_to_reveal(workdir) if settings["isolate"] and account is not None else []
+    if reveal is None:
+        if group is not None:
+            group.remove()
+        return run_sandboxed(python_command(module, arguments), workdir, limits, uid)
+    settings["reveal"] = [str(folder) for folder in reveal]
+    start = time.perf_counter()
+    process = _ForkedPython(module, arguments, workdir, environment, settings)
+    result = _supervise(process, limits, account, group, isolation, start)
+    result.forked = True
+    return result
+
+
+def interpreter_folders_to_reveal(workdir: Path) -> list[Path] | None:
+    """Return the folders a forked sandbox must see inside private parents, or None if it cannot.
+
+    A forked sandbox keeps importing from the grader's interpreter and packages. Where one of
+    them sits in a folder that others cannot enter (pyenv under a 0700 /root), the launcher covers
+    that folder with an empty tmpfs and binds back only the child folder that leads to them. That
+    is impossible when the working folder is inside the covered folder too.
+    """
+    reveal = set()
+    for target in (Path(sys.base_prefix), Path(sys.prefix), Path(__file__).parents[2]):
+        target = target.resolve()
+        for parent in reversed(target.parents):
+            if parent != target and not parent.stat().st_mode & 0o001:
+                reveal.add(parent / target.relative_to(parent).parts[0])
+                break
+    for folder in reveal:
+        if workdir.resolve().is_relative_to(folder.parent):
+            return None
+    return sorted(reveal)
+
+
+class _ForkedPython:
+    """A forked child that confines itself (``sandbox_launch.confine``) and runs a module as ``__main__``.
+
+    Offers the part of ``subprocess.Popen`` that ``_supervise`` uses: pid, stdout, stderr, wait, returncode.
+    """
+
+    def __init__(self, module: str, arguments: list[str], workdir: Path, environment: dict, settings: dict):
+        self.returncode = None
+        stdout_read, stdout_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        self.pid = os.fork()
+        if self.pid == 0:
+            _run_forked_child(module, arguments, workdir, environment, settings, stdout_write, stderr_write)
+        os.close(stdout_write)
+        os.close(stderr_write)
+        self.stdout = open(stdout_read, "rb")
+        self.stderr = open(stderr_read, "rb")
+        self._pidfd = os.pidfd_open(self.pid)
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            ready, _, _ = select.select([self._pidfd], [], [], timeout)
+            if not ready:
+                raise subprocess.TimeoutExpired(f"fork de {self.pid}", timeout)
+            _, status = os.waitpid(self.pid, 0)
+            self.returncode = os.waitstatus_to_exitcode(status)
+            os.close(self._pidfd)
+        return self.returncode
+
+
+_PR_SET_DUMPABLE = 4
+
+
+def _run_forked_child(module: str, arguments: list[str], workdir: Path, environment: dict, settings: dict, stdout: int, stderr: int) -> None:
+    """Body of the forked child; it never returns."""
+    import io
+    import ctypes
+    import runpy
+    import tempfile
+    import traceback
+
+    from .sandbox_launch import SETUP_FAILED, confine
+
+    code = SETUP_FAILED
+    try:
+        os.dup2(stdout, 1)
+        os.dup2(stderr, 2)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        # The grader's files, pipes and sockets stay out of the sandbox's reach.
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
+        sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
+        logging.root.handlers.clear()
+        # Like -I: neither '' nor the grader's current or script folder stays on the module path.
+        script = Path(sys.argv[0]).resolve().parent if sys.argv and sys.argv[0] not in ("", "-c") else None
+        grader_folders = {Path.cwd(), script}
+        sys.path[:] = [entry for entry in sys.path if entry and Path(entry).resolve() not in grader_folders]
+        os.chdir(workdir)
+        os.environ.clear()
+        os.environ.update(environment)
+        # State computed from the grader's environment: tempfile cached the grader's TMPDIR.
+        tempfile.tempdir = None
+        confine(settings)
+        # setuid() made this process non-dumpable, which hides /proc/self from itself; execve in
+        # the other path resets that, so both paths offer the student code the same /proc.
+        if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) falló")
+    except BaseException as error:  # noqa: BLE001 - the untrusted code must not start half-confined
+        os.write(2, f"sandbox_launch: no se pudo preparar el sandbox: {error}\n".encode())
+        os._exit(SETUP_FAILED)
+    try:
+        sys.argv = [module, *arguments]
+        # A fresh copy runs as __main__; the grader's own copy stays untouched (and runpy quiet).
+        sys.modules.pop(module, None)
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    except BaseException:  # noqa: BLE001 - reported like an uncaught exception of python -m
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - the untrusted code may have closed it
+                pass
+        os._exit(code)
+
+
+def _supervise(process, limits: SandboxLimits, account: tuple[int, int] | None, group, isolation: list[str], start: float) -> SandboxResult:
+    """Drain the output of ``process``, stop it at the wall-clock limit and clean up after it."""
+    # Pipes drained by threads that keep only the tail: a print loop costs CPU time, bounded by
+    # the timeouts, but neither grader memory nor disk.
     readers = [_TailReader(process.stdout), _TailReader(process.stderr)]
     for reader in readers:
         reader.start()

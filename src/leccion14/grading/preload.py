@@ -1,0 +1,89 @@
+"""Keras cargado una sola vez: el grabador aislado nace por ``fork`` de un proceso que ya lo importó.
+
+Importar Keras sobre JAX cuesta unos 2,5 s por proceso en la máquina de CI de 2 núcleos. Antes,
+el grabador aislado y el paso confiable lo importaban cada uno. Ahora el paso confiable lo importa
+antes de grabar, y el grabador es un ``fork`` de ese proceso que se confina (``sandbox_launch``)
+y ejecuta el grabador sin volver a importar nada.
+
+``fork`` solo es seguro si se cumplen tres condiciones, que ``fork_is_safe`` comprueba:
+
+- JAX no ha iniciado su backend, que arranca hilos (importar Keras no lo inicia; la primera
+  operación sí);
+- TensorFlow, que también arranca hilos, no está cargado;
+- el entorno inicial del proceso (``/proc/self/environ``, que el hijo hereda en su memoria) solo
+  tiene variables sin secretos (``is_allowed_variable``). ``grade`` se vuelve a ejecutar con un
+  entorno limpio (``reexec_with_clean_environment``) y el lote da un entorno limpio a cada proceso.
+
+Si falta alguna, el sandbox arranca un intérprete nuevo con ``execv``, como siempre.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from .backend import GRADING_BACKEND, HIDDEN_MODULE, loaded_backend
+
+# Variables without secrets that grading processes keep: configuration, locale, paths.
+_ALLOWED_NAMES = {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "TERM", "USER", "LOGNAME", "VIRTUAL_ENV", "PWD", "SHLVL", "_"}
+_ALLOWED_PREFIXES = ("LECCION14_", "KERAS_", "JAX_", "XLA_", "TF_", "OMP_", "PYTHON", "LC_", "MPL")
+# Modules that every student module imports: loaded here, they cost nothing in the forked recorder.
+_PRELOADED_MODULES = ("numpy", "pandas", "sklearn.preprocessing", "keras", "leccion14.grading.codec")
+
+
+def is_allowed_variable(name: str) -> bool:
+    """Return whether the variable ``name`` may reach a grading process (no tokens, keys or proxies)."""
+    return name in _ALLOWED_NAMES or name.startswith(_ALLOWED_PREFIXES)
+
+
+def clean_environment(environment: dict[str, str]) -> dict[str, str]:
+    """Return ``environment`` without the variables that ``is_allowed_variable`` rejects."""
+    return {name: value for name, value in environment.items() if is_allowed_variable(name)}
+
+
+def initial_environment_names() -> list[str]:
+    """Return the names in this process's initial environment, the one a fork copies in memory."""
+    try:
+        block = Path("/proc/self/environ").read_bytes()
+    except OSError:
+        return ["<sin /proc>"]
+    return [entry.split(b"=", 1)[0].decode("utf-8", "replace") for entry in block.split(b"\0") if entry]
+
+
+def reexec_with_clean_environment() -> None:
+    """Start this same command again with ``clean_environment`` if the initial environment has other variables.
+
+    Costs one interpreter start (tens of milliseconds) before anything heavy is imported.
+    """
+    if all(is_allowed_variable(name) for name in initial_environment_names()):
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], clean_environment(dict(os.environ)))
+
+
+def preload() -> bool:
+    """Import Keras and the usual student imports if the sandbox can then fork from this process; return whether it can."""
+    if loaded_backend() not in (None, GRADING_BACKEND) or sys.modules.get(HIDDEN_MODULE, None) is not None:
+        return False
+    if os.environ.get("KERAS_BACKEND") != GRADING_BACKEND:
+        return False
+    import importlib
+
+    for name in _PRELOADED_MODULES:
+        importlib.import_module(name)
+    return fork_is_safe()
+
+
+def fork_is_safe() -> bool:
+    """Return whether a sandbox may start as a fork of this process (see the module's docstring)."""
+    if sys.platform != "linux" or loaded_backend() != GRADING_BACKEND:
+        return False
+    if sys.modules.get(HIDDEN_MODULE, None) is not None:
+        return False
+    bridge = sys.modules.get("jax._src.xla_bridge")
+    # NOTE: JAX keeps its started backends in a private dict; if a release renames it, the
+    # check fails closed and the sandbox starts a new interpreter instead.
+    backends = getattr(bridge, "_backends", None)
+    if bridge is not None and (not isinstance(backends, dict) or backends):
+        return False
+    return all(is_allowed_variable(name) for name in initial_environment_names())
