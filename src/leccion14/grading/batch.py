@@ -1,7 +1,9 @@
 """Calificación por lotes en una máquina: todas las entregas de una carpeta, en paralelo.
 
-Cada entrega se califica en su propio proceso (``batch_worker``), así que una entrega que mata
-su proceso o agota la memoria solo afecta a su fila. Cada hueco de trabajo usa un uid propio y
+Cada entrega se califica en su propio proceso, así que una entrega que mata su proceso o agota la
+memoria solo afecta a su fila. Ese proceso es un ``fork`` del servidor del hueco de trabajo
+(``batch_worker --serve``), que importó Keras una sola vez; si el servidor muere, el siguiente
+envío arranca otro. Cada hueco de trabajo usa un uid propio y
 sin cuenta para el sandbox: RLIMIT_NPROC cuenta procesos por uid, y al terminar cada entrega se
 matan todos los procesos de ese uid. El lote se puede reanudar: una entrega con ``estado.json``
 ya terminó y se omite salvo con ``force``.
@@ -141,20 +143,37 @@ class _Batch:
         for uid in _slot_uids(workers):
             self.slots.put(uid)
         self.threads = max(1, (os.cpu_count() or 1) // workers)
-        self.running: dict[int, subprocess.Popen] = {}
+        self.servers: dict[int, _Server] = {}
         self.lock = threading.Lock()
         self.stopping = False
         self.hidden = os.pathsep.join(str(Path(path).resolve()) for path in (out_dir, submissions_dir, tests_dir, plan_dir))
 
-    def _worker_command(self, submission: Path, folder: Path, report: Path) -> list[str]:
+    def _server_command(self) -> list[str]:
         command = [
-            sys.executable, "-m", "leccion14.grading.batch_worker",
-            "--part", self.part, "--submission", str(submission), "--tests", str(self.tests_dir),
-            "--plan", str(self.plan_dir), "--results", str(folder / "results.json"), "--report", str(report),
+            sys.executable, "-m", "leccion14.grading.batch_worker", "--serve",
+            "--part", self.part, "--tests", str(self.tests_dir), "--plan", str(self.plan_dir),
         ]
         if self.sandbox_seconds is not None:
             command += ["--sandbox-seconds", str(self.sandbox_seconds)]
         return command
+
+    def _server(self, uid: int) -> "_Server":
+        """Return the running server of slot ``uid``, starting a new one if it is missing or dead."""
+        server = self.servers.get(uid)
+        if server is None or not server.alive():
+            environment = {
+                # No tokens or keys: every sandbox is a fork of the server and inherits its memory.
+                **clean_environment(dict(os.environ)),
+                SANDBOX_UID_VARIABLE: str(uid),
+                HIDDEN_PATHS_VARIABLE: self.hidden,
+                "PYTHONUTF8": "1",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                # Each worker gets its share of the cores, so parallel workers do not oversubscribe them.
+                **dict.fromkeys(("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"), str(self.threads)),
+            }
+            server = _Server(self._server_command(), environment)
+            self.servers[uid] = server
+        return server
 
     def grade(self, submission: Path) -> dict:
         """Grade one submission in a worker process and write its four output files."""
@@ -181,40 +200,23 @@ class _Batch:
             raise KeyboardInterrupt
         return self._finish(name, folder, returncode, timed_out, seconds, report)
 
-    def _run_worker(self, submission: Path, folder: Path, scratch: Path, uid: int) -> tuple[int, bool]:
-        """Run batch_worker for ``submission`` with the slot's uid; return (exit status, timed out)."""
-        environment = {
-            # No tokens or keys: the sandbox is a fork of this worker and inherits its memory.
-            **clean_environment(dict(os.environ)),
-            "TMPDIR": str(scratch),
-            SANDBOX_UID_VARIABLE: str(uid),
-            HIDDEN_PATHS_VARIABLE: self.hidden,
-            "PYTHONUTF8": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
-            # Each worker gets its share of the cores, so parallel workers do not oversubscribe them.
-            **dict.fromkeys(("OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"), str(self.threads)),
+    def _run_worker(self, submission: Path, folder: Path, scratch: Path, uid: int) -> tuple[int | None, bool]:
+        """Grade ``submission`` in a process forked by the slot's server; return (exit status, timed out)."""
+        request = {
+            "submission": str(submission), "results": str(folder / "results.json"), "report": str(scratch / "informe.json"),
+            "scratch": str(scratch), "log": str(folder / "registro.txt"),
         }
-        timed_out = False
-        with open(folder / "registro.txt", "wb") as log_file:
-            process = subprocess.Popen(
-                self._worker_command(submission, folder, scratch / "informe.json"),
-                env=environment, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            with self.lock:
-                self.running[process.pid] = process
-            try:
-                process.wait(timeout=self.timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            finally:
-                _kill_group(process)
-                with self.lock:
-                    self.running.pop(process.pid, None)
-                # The sandbox processes have their own session; they all run with this slot's uid.
-                if os.geteuid() == 0:
-                    kill_account_processes(uid)
-        return process.returncode, timed_out
+        server = self._server(uid)
+        try:
+            returncode, timed_out = server.grade(request, self.timeout_s)
+        finally:
+            # The sandbox processes have their own session; they all run with this slot's uid.
+            if os.geteuid() == 0:
+                kill_account_processes(uid)
+        if returncode is None:
+            with open(folder / "registro.txt", "a", encoding="utf-8") as log_file:
+                log_file.write(f"\nEl servidor de calificación terminó inesperadamente. Su registro:\n{server.log_tail()}\n")
+        return returncode, timed_out
 
     def _finish(self, name: str, folder: Path, returncode: int, timed_out: bool, seconds: float, report: dict | None) -> dict:
         results_path = folder / "results.json"
@@ -240,20 +242,106 @@ class _Batch:
         return state
 
     def stop_all(self) -> None:
-        """Kill every running worker and its sandbox processes (Ctrl+C)."""
+        """Kill every server, the submission it is grading and its sandbox processes (Ctrl+C)."""
         self.stopping = True
-        with self.lock:
-            processes = list(self.running.values())
-        for process in processes:
-            _kill_group(process)
+        for server in list(self.servers.values()):
+            server.kill()
+
+    def close(self) -> None:
+        """Let every server finish: it exits when its requests end."""
+        for server in self.servers.values():
+            server.close()
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+_TIMED_OUT = object()
+# Seconds a server has to report a killed submission's exit before it is replaced.
+REAP_SECONDS = 60
+
+
+class _Server:
+    """One slot's ``batch_worker --serve`` process: a request per submission, answered by a forked process."""
+
+    def __init__(self, command: list[str], environment: dict):
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            command, env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            start_new_session=True, text=True, encoding="utf-8",
+        )
+        self.replies: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read_replies, daemon=True).start()
+        self.child: int | None = None
+
+    def _read_replies(self) -> None:
+        for line in self.process.stdout:
+            self.replies.put(json.loads(line))
+        self.replies.put(None)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def grade(self, request: dict, timeout_s: float) -> tuple[int | None, bool]:
+        """Send ``request``; return (exit status of the submission's process or None if the server died, timed out)."""
+        deadline = time.monotonic() + timeout_s
+        try:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+        except OSError:
+            return None, False
+        started = self._reply(deadline)
+        if started is None or started is _TIMED_OUT:
+            # The server died, or hangs before forking: a new one grades the next submission.
+            self.kill()
+            return None, started is _TIMED_OUT
+        self.child = started["pid"]
+        try:
+            finished = self._reply(deadline)
+            if finished is not _TIMED_OUT:
+                return (finished["returncode"] if finished else None), False
+            _kill_group_id(self.child)
+            # The server reaps the killed process and replies at once.
+            finished = self._reply(time.monotonic() + REAP_SECONDS)
+            if not isinstance(finished, dict):
+                self.kill()
+                return None, True
+            return finished["returncode"], True
+        finally:
+            self.child = None
+
+    def _reply(self, deadline: float):
+        """Return the next reply, None if the server ended, or _TIMED_OUT at ``deadline``."""
+        try:
+            return self.replies.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return _TIMED_OUT
+
+    def log_tail(self) -> str:
+        self.log.seek(0, os.SEEK_END)
+        self.log.seek(max(0, self.log.tell() - 4000))
+        return self.log.read().decode("utf-8", errors="replace")
+
+    def kill(self) -> None:
+        if self.child is not None:
+            _kill_group_id(self.child)
+        _kill_group_id(self.process.pid)
+        self.process.wait()
+
+    def close(self) -> None:
+        try:
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.log.close()
+
+
+def _kill_group_id(group: int) -> None:
     try:
-        os.killpg(process.pid, signal.SIGKILL)
+        os.killpg(group, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-    process.wait()
 
 
 def _read_report(path: Path) -> dict | None:
@@ -347,6 +435,7 @@ def run_batch(
         finally:
             bar.close()
         executor.shutdown(wait=True)
+        batch.close()
 
     duplicates = write_batch_summary(out_dir)
     return BatchSummary(part, len(pending), skipped, counts, duplicates, out_dir)

@@ -1,17 +1,28 @@
-"""Calificación de una entrega dentro de un lote; un proceso por entrega.
+"""Calificación de las entregas de un lote; un proceso por entrega.
 
-    python -m leccion14.grading.batch_worker --part P --submission S --tests T --plan PLAN \
-        --results results.json --report informe.json [--sandbox-seconds N]
+Un servidor por hueco de trabajo del lote, que importa Keras una vez y crea un proceso por entrega
+con ``fork``:
 
-Escribe ``results.json`` (siempre, como ``grade_submission``) y ``informe.json`` con el estado
-(``ok``, ``timeout``, ``error`` o ``invalid``) y las huellas de los artefactos. Un proceso por
-entrega aísla al lote: si este proceso muere, solo esa entrega queda con estado ``error``.
+    python -m leccion14.grading.batch_worker --serve --part P --tests T --plan PLAN [--sandbox-seconds N]
+
+Lee una petición JSON por línea en la entrada estándar (``submission``, ``results``, ``report``,
+``scratch`` y ``log``) y contesta por la salida estándar con dos líneas JSON: ``{"pid": N}`` al
+crear el proceso de la entrega y ``{"returncode": R}`` cuando termina. El proceso de la entrega
+escribe ``results.json`` (siempre, como ``grade_submission``), su registro en ``log`` e
+``informe.json`` con el estado (``ok``, ``timeout``, ``error`` o ``invalid``) y las huellas de los
+artefactos. Si ese proceso muere, solo su entrega queda con estado ``error``.
+
+Sin ``--serve`` califica una sola entrega (``--submission``, ``--results``, ``--report``).
 """
 
 import argparse
+import io
+import json
 import logging
+import os
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 from . import grade, recorder
@@ -19,6 +30,7 @@ from .atomic import write_text_atomic
 from .backend import use_grading_backend
 from .fingerprints import fingerprint_submission
 from .models import SubmissionError
+from .preload import preload
 from .sandbox import SandboxLimits
 from .submission import unpack_submission
 
@@ -90,25 +102,99 @@ def grade_in_batch(part: str, submission: Path, tests: Path, plan: Path, results
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Grade one submission of a batch; exit status 0 once the report is written."""
-    import json
+def _grade_and_report(part: str, submission: Path, tests: Path, plan: Path, results: Path, report_path: Path, limits: SandboxLimits | None) -> None:
+    report = grade_in_batch(part, submission, tests, plan, results, limits)
+    write_text_atomic(report_path, json.dumps(report, ensure_ascii=False, indent=1))
 
+
+def _forked_submission(request: dict, part: str, tests: Path, plan: Path, limits: SandboxLimits | None) -> None:
+    """Body of the process of one submission, forked from the server; it never returns."""
+    code = 1
+    try:
+        # Its own process group, so the batch can kill it and whatever it started at once.
+        os.setpgid(0, 0)
+        log_file = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log_file, 1)
+        os.dup2(log_file, 2)
+        # The server's request and reply pipes stay with the server.
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+        sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True)
+        sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True)
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
+        # The submission's private temporary folder, as a separate process would get it.
+        os.environ["TMPDIR"] = request["scratch"]
+        tempfile.tempdir = None
+        _grade_and_report(part, Path(request["submission"]), tests, plan, Path(request["results"]), Path(request["report"]), limits)
+        code = 0
+    except BaseException:  # noqa: BLE001 - the batch reads the exit status and this log
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - nothing is left to report to
+                pass
+        os._exit(code)
+
+
+def serve(part: str, tests: Path, plan: Path, limits: SandboxLimits | None, requests=None, replies=None) -> int:
+    """Grade each submission requested on ``requests`` (standard input) in a forked process; see the module docstring.
+
+    Keras is imported here once, without starting JAX's backend, so each submission's process and
+    its sandboxed recorder start without importing it again.
+    """
+    requests = requests or sys.stdin
+    if replies is None:
+        # Replies get their own copy of standard output; anything a library prints goes to the log.
+        replies = open(os.dup(1), "w", encoding="utf-8")
+        os.dup2(2, 1)
+    preload()
+    for line in requests:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:
+            _forked_submission(request, part, tests, plan, limits)
+        # Also set here, so a kill sent right after the reply cannot miss the new group.
+        try:
+            os.setpgid(pid, pid)
+        except OSError:
+            pass
+        replies.write(json.dumps({"pid": pid}) + "\n")
+        replies.flush()
+        _, status = os.waitpid(pid, 0)
+        replies.write(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}) + "\n")
+        replies.flush()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a batch slot (``--serve``) or grade one submission; exit status 0 once the reports are written."""
     parser = argparse.ArgumentParser(prog="python -m leccion14.grading.batch_worker")
+    parser.add_argument("--serve", action="store_true")
     parser.add_argument("--part", required=True)
-    parser.add_argument("--submission", required=True, type=Path)
+    parser.add_argument("--submission", type=Path)
     parser.add_argument("--tests", required=True, type=Path)
     parser.add_argument("--plan", required=True, type=Path)
-    parser.add_argument("--results", required=True, type=Path)
-    parser.add_argument("--report", required=True, type=Path)
+    parser.add_argument("--results", type=Path)
+    parser.add_argument("--report", type=Path)
     parser.add_argument("--sandbox-seconds", type=float, default=None)
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     use_grading_backend()
 
     limits = None if arguments.sandbox_seconds is None else SandboxLimits(wall_seconds=arguments.sandbox_seconds)
-    report = grade_in_batch(arguments.part, arguments.submission, arguments.tests, arguments.plan, arguments.results, limits)
-    write_text_atomic(arguments.report, json.dumps(report, ensure_ascii=False, indent=1))
+    if arguments.serve:
+        return serve(arguments.part, arguments.tests, arguments.plan, limits)
+    if not (arguments.submission and arguments.results and arguments.report):
+        parser.error("sin --serve hacen falta --submission, --results y --report")
+    _grade_and_report(arguments.part, arguments.submission, arguments.tests, arguments.plan, arguments.results, arguments.report, limits)
     return 0
 
 
