@@ -37,7 +37,7 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} núcleos, {memory:.0f} GiB, {gpu}, {platform.system()} {platform.release()}"
 
 
-def _tree_memory(tree: list[psutil.Process]) -> int:
+def tree_memory(tree: list[psutil.Process]) -> int:
     """Return the proportional set size (PSS) of ``tree`` in bytes, RSS where PSS is not readable.
 
     A forked process shares its parent's pages (Keras, loaded once); PSS counts each shared page
@@ -49,6 +49,8 @@ def _tree_memory(tree: list[psutil.Process]) -> int:
             total += member.memory_full_info().pss
         except psutil.AccessDenied:
             total += member.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
     return total
 
 
@@ -64,7 +66,7 @@ def measure(command: list[str], env: dict | None = None, cwd: Path | None = None
     while process.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
-            peak = max(peak, _tree_memory([member for member in tree if member.is_running()]))
+            peak = max(peak, tree_memory([member for member in tree if member.is_running()]))
         except psutil.Error:
             pass
         time.sleep(0.1)
