@@ -16,6 +16,7 @@ Sin ``--serve`` califica una sola entrega (``--submission``, ``--results``, ``--
 """
 
 import argparse
+import gc
 import io
 import json
 import logging
@@ -158,6 +159,8 @@ def serve(part: str, tests: Path, plan: Path, limits: SandboxLimits | None, requ
         request = json.loads(line)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
+        # As in the sandbox's fork: the child's garbage collector leaves the shared heap's pages alone.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             _forked_submission(request, part, tests, plan, limits)

@@ -1,5 +1,6 @@
 """Ejecución de un comando no confiable: otro usuario, límites de recursos, sin red ni secretos."""
 
+import gc
 import json
 import logging
 import os
@@ -404,6 +405,9 @@ class _ForkedPython:
         for stream in (sys.stdout, sys.stderr):
             if stream is not None:
                 stream.flush()
+        # Frozen objects are left alone by the child's garbage collector, which would otherwise
+        # write to (and so copy) every page of the grader's heap that it scans.
+        gc.freeze()
         self.pid = os.fork()
         if self.pid == 0:
             _run_forked_child(module, arguments, workdir, environment, settings, stdout_write, stderr_write)
