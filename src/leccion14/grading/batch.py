@@ -2,8 +2,8 @@
 
 Cada entrega se califica en su propio proceso, así que una entrega que mata su proceso o agota la
 memoria solo afecta a su fila. Ese proceso es un ``fork`` del servidor del hueco de trabajo
-(``batch_worker --serve``), que importó Keras una sola vez; si el servidor muere, el siguiente
-envío arranca otro. Cada hueco de trabajo usa un uid propio y
+(``batch_worker --serve``), que importó Keras una sola vez; si el servidor muere, para la
+siguiente entrega se arranca otro. Cada hueco de trabajo usa un uid propio y
 sin cuenta para el sandbox: RLIMIT_NPROC cuenta procesos por uid, y al terminar cada entrega se
 matan todos los procesos de ese uid. El lote se puede reanudar: una entrega con ``estado.json``
 ya terminó y se omite salvo con ``force``.
@@ -214,6 +214,7 @@ class _Batch:
             if os.geteuid() == 0:
                 kill_account_processes(uid)
         if returncode is None:
+            log.warning("El servidor del hueco %s terminó o no respondió con la entrega %s; se arrancará otro.", uid, submission.name)
             with open(folder / "registro.txt", "a", encoding="utf-8") as log_file:
                 log_file.write(f"\nEl servidor de calificación terminó inesperadamente. Su registro:\n{server.log_tail()}\n")
         return returncode, timed_out

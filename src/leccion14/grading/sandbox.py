@@ -463,8 +463,8 @@ def _run_forked_child(module: str, arguments: list[str], workdir: Path, environm
         # State computed from the grader's environment: tempfile cached the grader's TMPDIR.
         tempfile.tempdir = None
         confine(settings)
-        # setuid() made this process non-dumpable, which hides /proc/self from itself; execve in
-        # the other path resets that, so both paths offer the student code the same /proc.
+        # setuid() made this process non-dumpable, which hides /proc/self from itself. execve in
+        # the other path resets that flag, so here it is set back to give both paths the same /proc.
         if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) falló")
     except BaseException as error:  # noqa: BLE001 - the untrusted code must not start half-confined
@@ -477,7 +477,12 @@ def _run_forked_child(module: str, arguments: list[str], workdir: Path, environm
         runpy.run_module(module, run_name="__main__", alter_sys=True)
         code = 0
     except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        # Like the interpreter: None is success, an int is the status, anything else is failure.
+        code = 1
+        if exit_.code is None:
+            code = 0
+        elif isinstance(exit_.code, int):
+            code = exit_.code
     except BaseException:  # noqa: BLE001 - reported like an uncaught exception of python -m
         traceback.print_exc()
         code = 1
