@@ -17,6 +17,7 @@ import pytest
 
 from leccion14 import paths
 from leccion14.grading.preload import clean_environment, is_allowed_variable
+from leccion14.grading.sandbox import HIDDEN_PATHS_VARIABLE, interpreter_folders_to_reveal
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="cambiar de usuario y de montajes requiere root")
 
@@ -61,7 +62,10 @@ print(json.dumps({"preloaded": preloaded, "fork_is_safe": fork_is_safe(), "resul
 def test_allowed_variables():
     environment = {"PATH": "/usr/bin", "LECCION14_DATA_MIRROR": "/datos", "GITHUB_TOKEN": "x", "AWS_SECRET_ACCESS_KEY": "y", "SSH_AUTH_SOCK": "/tmp/s"}
     assert clean_environment(environment) == {"PATH": "/usr/bin", "LECCION14_DATA_MIRROR": "/datos"}
-    assert is_allowed_variable("KERAS_BACKEND") and not is_allowed_variable("GH_TOKEN")
+    assert is_allowed_variable("KERAS_BACKEND")
+    assert is_allowed_variable("TF_CPP_MIN_LOG_LEVEL")
+    assert not is_allowed_variable("GH_TOKEN")
+    assert not is_allowed_variable("TF_TOKEN_app_terraform_io")
 
 
 @pytest.fixture
@@ -111,8 +115,18 @@ def test_forked_recorder_is_confined(scratch, listener):
     # Like a batch worker: a TMPDIR that only root can list and write.
     private = Path(tempfile.mkdtemp(prefix="privada-"))
     private.chmod(0o711)
-    grader = run_grader(plan, module, {**clean_environment(dict(os.environ)), "TMPDIR": str(private)})
-    shutil.rmtree(private)
+    environment = {**clean_environment(dict(os.environ)), "TMPDIR": str(private)}
+    # A folder to hide inside the private parent that the launcher covers (pyenv under /root).
+    covered = [folder.parent for folder in interpreter_folders_to_reveal(scratch) or []]
+    hidden_inside = Path(tempfile.mkdtemp(prefix="leccion14-oculta-", dir=covered[0])) if covered else None
+    if hidden_inside is not None:
+        environment[HIDDEN_PATHS_VARIABLE] = str(hidden_inside)
+    try:
+        grader = run_grader(plan, module, environment)
+    finally:
+        shutil.rmtree(private)
+        if hidden_inside is not None:
+            shutil.rmtree(hidden_inside)
     assert grader["preloaded"] and grader["fork_is_safe"], grader["log"]
     found = json.loads(findings.read_text())
     assert found["keras_preloaded"], "el grabador no nació del proceso con Keras"

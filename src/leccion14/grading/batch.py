@@ -296,8 +296,12 @@ class _Server:
         self.child = started["pid"]
         try:
             finished = self._reply(deadline)
+            if finished is None:
+                # The server died; its submission process must not go on writing this row.
+                _kill_group_id(self.child)
+                return None, False
             if finished is not _TIMED_OUT:
-                return (finished["returncode"] if finished else None), False
+                return finished["returncode"], False
             _kill_group_id(self.child)
             # The server reaps the killed process and replies at once.
             finished = self._reply(time.monotonic() + REAP_SECONDS)

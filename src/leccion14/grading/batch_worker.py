@@ -16,11 +16,13 @@ Sin ``--serve`` califica una sola entrega (``--submission``, ``--results``, ``--
 """
 
 import argparse
+import ctypes
 import gc
 import io
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -36,6 +38,7 @@ from .sandbox import SandboxLimits
 from .submission import unpack_submission
 
 log = logging.getLogger("leccion14.grading")
+_PR_SET_PDEATHSIG = 1
 
 
 class _ErrorCounter(logging.Handler):
@@ -108,12 +111,15 @@ def _grade_and_report(part: str, submission: Path, tests: Path, plan: Path, resu
     write_text_atomic(report_path, json.dumps(report, ensure_ascii=False, indent=1))
 
 
-def _forked_submission(request: dict, part: str, tests: Path, plan: Path, limits: SandboxLimits | None) -> None:
-    """Body of the process of one submission, forked from the server; it never returns."""
+def _forked_submission(request: dict, part: str, tests: Path, plan: Path, limits: SandboxLimits | None, server: int) -> None:
+    """Body of the process of one submission, forked from the server ``server`` (pid); it never returns."""
     code = 1
     try:
         # Its own process group, so the batch can kill it and whatever it started at once.
         os.setpgid(0, 0)
+        # A submission whose server died is stopped too: the batch has already written its row.
+        if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0 or os.getppid() != server:
+            raise RuntimeError("el servidor del lote terminó antes de empezar esta entrega")
         log_file = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -153,6 +159,9 @@ def serve(part: str, tests: Path, plan: Path, limits: SandboxLimits | None, requ
         replies = open(os.dup(1), "w", encoding="utf-8")
         os.dup2(2, 1)
     preload()
+    server = os.getpid()
+    # NOTE: freed request lines (other submissions' file names) may remain in this heap. Each
+    # submission's process and its sandbox inherit them: names only, never results or tests.
     for line in requests:
         if not line.strip():
             continue
@@ -163,7 +172,7 @@ def serve(part: str, tests: Path, plan: Path, limits: SandboxLimits | None, requ
         gc.freeze()
         pid = os.fork()
         if pid == 0:
-            _forked_submission(request, part, tests, plan, limits)
+            _forked_submission(request, part, tests, plan, limits, server)
         # Also set here, so a kill sent right after the reply cannot miss the new group.
         try:
             os.setpgid(pid, pid)

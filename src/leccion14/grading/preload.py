@@ -8,7 +8,8 @@ y ejecuta el grabador sin volver a importar nada.
 ``fork`` solo es seguro si se cumplen tres condiciones, que ``fork_is_safe`` comprueba:
 
 - JAX no ha iniciado su backend, que arranca hilos (importar Keras no lo inicia; la primera
-  operación sí);
+  operación sí). Los hilos de OpenBLAS, que numpy arranca al importarse, sí existen: OpenBLAS los
+  detiene antes de cada ``fork`` con sus propios manejadores y el hijo los vuelve a crear;
 - TensorFlow, que también arranca hilos, no está cargado;
 - el entorno inicial del proceso (``/proc/self/environ``, que el hijo hereda en su memoria) solo
   tiene variables sin secretos (``is_allowed_variable``). ``grade`` se vuelve a ejecutar con un
@@ -24,8 +25,14 @@ from pathlib import Path
 from .backend import GRADING_BACKEND, HIDDEN_MODULE, loaded_backend
 
 # Variables without secrets that grading processes keep: configuration, locale, paths.
-_ALLOWED_NAMES = {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "TERM", "USER", "LOGNAME", "VIRTUAL_ENV", "PWD", "SHLVL", "_"}
-_ALLOWED_PREFIXES = ("LECCION14_", "KERAS_", "JAX_", "XLA_", "TF_", "OMP_", "PYTHON", "LC_", "MPL")
+# TF_ is no prefix here: Terraform keeps tokens in TF_TOKEN_* and TF_VAR_*.
+_ALLOWED_NAMES = {
+    "PATH", "HOME", "LANG", "TZ", "TMPDIR", "TERM", "USER", "LOGNAME", "VIRTUAL_ENV", "PWD", "SHLVL", "_", "LD_LIBRARY_PATH",
+    "TF_CPP_MIN_LOG_LEVEL", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
+}
+_ALLOWED_PREFIXES = ("LECCION14_", "KERAS_", "JAX_", "XLA_", "OMP_", "OPENBLAS_", "MKL_", "PYTHON", "LC_", "MPL")
+# Set in the environment of a re-executed process, so it never re-executes again.
+_REEXECUTED = "LECCION14_REEXECUTED"
 # Modules that every student module imports: loaded here, they cost nothing in the forked recorder.
 _PRELOADED_MODULES = ("numpy", "pandas", "sklearn.preprocessing", "keras", "leccion14.grading.codec")
 
@@ -52,13 +59,16 @@ def initial_environment_names() -> list[str]:
 def reexec_with_clean_environment() -> None:
     """Start this same command again with ``clean_environment`` if the initial environment has other variables.
 
-    Costs one interpreter start (tens of milliseconds) before anything heavy is imported.
+    Costs one interpreter start (tens of milliseconds) before anything heavy is imported. Only on
+    Linux, the one system where the sandbox forks, and at most once.
     """
+    if sys.platform != "linux" or os.environ.get(_REEXECUTED):
+        return
     if all(is_allowed_variable(name) for name in initial_environment_names()):
         return
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], clean_environment(dict(os.environ)))
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], {**clean_environment(dict(os.environ)), _REEXECUTED: "1"})
 
 
 def preload() -> bool:
@@ -81,9 +91,20 @@ def fork_is_safe() -> bool:
     if sys.modules.get(HIDDEN_MODULE, None) is not None:
         return False
     bridge = sys.modules.get("jax._src.xla_bridge")
-    # NOTE: JAX keeps its started backends in a private dict; if a release renames it, the
+    # NOTE: JAX keeps its started backends in a private dict. If a release renames it, the
     # check fails closed and the sandbox starts a new interpreter instead.
     backends = getattr(bridge, "_backends", None)
     if bridge is not None and (not isinstance(backends, dict) or backends):
         return False
+    if not _can_watch_processes():
+        return False
     return all(is_allowed_variable(name) for name in initial_environment_names())
+
+
+def _can_watch_processes() -> bool:
+    """Return whether pidfd_open works (Linux 5.3 and a seccomp profile that allows it): the parent waits on one."""
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return False
+    return True

@@ -106,11 +106,12 @@ def hidden_paths() -> list[Path]:
     """Return the existing folders that sandboxes must not read: hidden tests, solutions, results.
 
     The defaults are the repository's build/ (Otter's hidden tests, reference models, plans),
-    solutions/, tests/ and .git/; HIDDEN_PATHS_VARIABLE adds more. Missing folders are skipped.
+    dist/ (the Gradescope zips, which contain the hidden tests), solutions/, tests/ and .git/;
+    HIDDEN_PATHS_VARIABLE adds more. Missing folders are skipped.
     """
     from .. import paths
 
-    candidates = [paths.build_dir(), *(paths.REPO_ROOT / name for name in ("solutions", "tests", ".git"))]
+    candidates = [paths.build_dir(), *(paths.REPO_ROOT / name for name in ("dist", "solutions", "tests", ".git"))]
     extra = os.environ.get(HIDDEN_PATHS_VARIABLE, "")
     candidates += [Path(item) for item in extra.split(os.pathsep) if item]
     existing = sorted({path.resolve() for path in candidates if path.is_dir()})
@@ -275,6 +276,12 @@ def _end_leftovers(process: subprocess.Popen, account: tuple[int, int] | None) -
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
+    if process.returncode is None:
+        # A child stopped before its setsid() has no group of its own yet.
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     if account is not None and _is_dedicated_uid(account[0]):
         kill_account_processes(account[0])
     # NOTE: with the shared SANDBOX_USER account, a process that left the group with setsid()
@@ -364,6 +371,12 @@ def run_python_sandboxed(module: str, arguments: list[str], workdir: Path, limit
             group.remove()
         return run_sandboxed(python_command(module, arguments), workdir, limits, uid)
     settings["reveal"] = [str(folder) for folder in reveal]
+    # The tmpfs over a private parent already hides what it holds outside the revealed folders,
+    # and a hidden folder there no longer exists to be covered.
+    settings["hidden"] = [
+        hidden for hidden in settings["hidden"]
+        if not any(Path(hidden).is_relative_to(folder.parent) and not Path(hidden).is_relative_to(folder) for folder in reveal)
+    ]
     start = time.perf_counter()
     process = _ForkedPython(module, arguments, workdir, environment, settings)
     result = _supervise(process, limits, account, group, isolation, start)
@@ -406,15 +419,22 @@ class _ForkedPython:
             if stream is not None:
                 stream.flush()
         # Frozen objects are left alone by the child's garbage collector, which would otherwise
-        # write to (and so copy) every page of the grader's heap that it scans.
+        # write to (and so copy) every page of the grader's heap that it scans. They stay frozen
+        # here too: unfreezing would let this process's collector copy the same pages.
         gc.freeze()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            for descriptor in (stdout_read, stdout_write, stderr_read, stderr_write):
+                os.close(descriptor)
+            raise
         if self.pid == 0:
             _run_forked_child(module, arguments, workdir, environment, settings, stdout_write, stderr_write)
         os.close(stdout_write)
         os.close(stderr_write)
         self.stdout = open(stdout_read, "rb")
         self.stderr = open(stderr_read, "rb")
+        # fork_is_safe() checked that pidfd_open works here.
         self._pidfd = os.pidfd_open(self.pid)
 
     def wait(self, timeout: float | None = None) -> int:
@@ -433,8 +453,10 @@ _PR_SET_DUMPABLE = 4
 
 def _run_forked_child(module: str, arguments: list[str], workdir: Path, environment: dict, settings: dict, stdout: int, stderr: int) -> None:
     """Body of the forked child; it never returns."""
-    import io
+    # Bound now: the student's code may replace os._exit.
+    exit_now = os._exit
     import ctypes
+    import io
     import runpy
     import tempfile
     import traceback
@@ -469,7 +491,7 @@ def _run_forked_child(module: str, arguments: list[str], workdir: Path, environm
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) falló")
     except BaseException as error:  # noqa: BLE001 - the untrusted code must not start half-confined
         os.write(2, f"sandbox_launch: no se pudo preparar el sandbox: {error}\n".encode())
-        os._exit(SETUP_FAILED)
+        exit_now(SETUP_FAILED)
     try:
         sys.argv = [module, *arguments]
         # A fresh copy runs as __main__; the grader's own copy stays untouched (and runpy quiet).
@@ -477,12 +499,15 @@ def _run_forked_child(module: str, arguments: list[str], workdir: Path, environm
         runpy.run_module(module, run_name="__main__", alter_sys=True)
         code = 0
     except SystemExit as exit_:
-        # Like the interpreter: None is success, an int is the status, anything else is failure.
+        # Like the interpreter: None is success, an int is the status, anything else is printed
+        # and means failure.
         code = 1
         if exit_.code is None:
             code = 0
         elif isinstance(exit_.code, int):
-            code = exit_.code
+            code = exit_.code & 0xFF
+        else:
+            print(exit_.code, file=sys.stderr)
     except BaseException:  # noqa: BLE001 - reported like an uncaught exception of python -m
         traceback.print_exc()
         code = 1
@@ -492,7 +517,7 @@ def _run_forked_child(module: str, arguments: list[str], workdir: Path, environm
                 stream.flush()
             except BaseException:  # noqa: BLE001 - the untrusted code may have closed it
                 pass
-        os._exit(code)
+        exit_now(code)
 
 
 def _supervise(process, limits: SandboxLimits, account: tuple[int, int] | None, group, isolation: list[str], start: float) -> SandboxResult:

@@ -8,6 +8,8 @@ grader has started threads (JAX starts several, and warns on every such fork). H
 runs in a fresh single-threaded process: new session, cgroup, resource limits, network and
 mount namespaces with the hidden folders covered, then the sandbox uid, then ``execv``.
 It imports only the standard library, so it starts in a few tens of milliseconds.
+``sandbox.run_python_sandboxed`` calls ``confine`` instead, in a fork of a grader whose JAX has
+not started (see ``preload``), and runs the recorder there without ``execv``.
 
 If a step fails, it prints the error to standard error and exits with ``SETUP_FAILED``; the
 untrusted command never starts.
