@@ -62,9 +62,7 @@ def reexec_with_clean_environment() -> None:
     Costs one interpreter start (tens of milliseconds) before anything heavy is imported. Only on
     Linux, the one system where the sandbox forks, and at most once.
     """
-    if sys.platform != "linux" or os.environ.get(_REEXECUTED):
-        return
-    if all(is_allowed_variable(name) for name in initial_environment_names()):
+    if sys.platform != "linux" or os.environ.get(_REEXECUTED) or _environment_is_clean():
         return
     sys.stdout.flush()
     sys.stderr.flush()
@@ -76,6 +74,9 @@ def preload() -> bool:
     if loaded_backend() not in (None, GRADING_BACKEND) or sys.modules.get(HIDDEN_MODULE, None) is not None:
         return False
     if os.environ.get("KERAS_BACKEND") != GRADING_BACKEND:
+        return False
+    # Without a fork, importing Keras here would put two copies in memory while the recorder runs.
+    if sys.platform != "linux" or not _can_watch_processes() or not _environment_is_clean():
         return False
     import importlib
 
@@ -96,8 +97,10 @@ def fork_is_safe() -> bool:
     backends = getattr(bridge, "_backends", None)
     if bridge is not None and (not isinstance(backends, dict) or backends):
         return False
-    if not _can_watch_processes():
-        return False
+    return _can_watch_processes() and _environment_is_clean()
+
+
+def _environment_is_clean() -> bool:
     return all(is_allowed_variable(name) for name in initial_environment_names())
 
 
