@@ -172,6 +172,9 @@ def test_import_loop_times_out(batch):
     _, _, states, results, _ = batch
     assert states["bucle_importacion"]["status"] == "timeout"
     assert scores(results["bucle_importacion"]) == scores(results["control_importacion"])
+    # The student reads which limit stopped the import, not a SystemExit they never raised.
+    feedback = json.dumps(results["bucle_importacion"], ensure_ascii=False)
+    assert "TimeoutError: la importación del módulo superó el tiempo máximo" in feedback
 
 
 def test_vandal_scores_like_import_error(batch):

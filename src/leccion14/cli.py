@@ -24,6 +24,11 @@ def _positive_int(text: str) -> int:
     return _parse_int(text, 1, "un entero positivo", 5)
 
 
+def _worker_count(text: str) -> int:
+    # make grade passes WORKERS=N as --workers N, so the message names both.
+    return _parse_int(text, 1, "un entero positivo (WORKERS=N con make grade)", 2)
+
+
 def _non_negative_int(text: str) -> int:
     return _parse_int(text, 0, "un entero mayor o igual que 0", 0)
 
@@ -204,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", required=True, metavar="CARPETA", help="carpeta de resultados: nueva, vacía o de un lote anterior de la misma parte")
     grade.add_argument("--part", choices=("cnn", "lstm"), default=None, help="parte que se califica; por defecto se deduce del módulo que contienen las entregas")
     grade.add_argument("--tests", metavar="CARPETA", default=None, help="pruebas de Otter (por defecto build/otter/<parte>/autograder/tests, de `make student`)")
-    grade.add_argument("--workers", type=_positive_int, default=None, metavar="N", help=f"procesos en paralelo (por defecto uno por núcleo: {os.cpu_count()})")
+    grade.add_argument("--workers", type=_worker_count, default=None, metavar="N", help=f"procesos en paralelo (por defecto uno por núcleo: {os.cpu_count()})")
     grade.add_argument("--force", action="store_true", help="recalifica también las entregas ya calificadas en --out")
     grade.add_argument("--timeout", type=_positive_int, default=900, metavar="SEGUNDOS", help="tiempo máximo por entrega en segundos (por defecto 900)")
     grade.set_defaults(handler=_command_grade)

@@ -180,8 +180,10 @@ class _Batch:
         name = submission.name
         folder = output.submission_dir(self.out_dir, name)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "estado.json").unlink(missing_ok=True)
-        (folder / "results.json").unlink(missing_ok=True)
+        # Under the lock: another thread may be reading the finished submissions for the summary.
+        with self.lock:
+            (folder / "estado.json").unlink(missing_ok=True)
+            (folder / "results.json").unlink(missing_ok=True)
 
         uid = self.slots.get()
         # A private temporary folder per submission, reachable (not listable) by the sandbox uid.
@@ -213,7 +215,7 @@ class _Batch:
             # The sandbox processes have their own session; they all run with this slot's uid.
             if os.geteuid() == 0:
                 kill_account_processes(uid)
-        if returncode is None:
+        if returncode is None and not self.stopping:
             log.warning("El servidor del hueco %s terminó o no respondió con la entrega %s; se arrancará otro.", uid, submission.name)
             with open(folder / "registro.txt", "a", encoding="utf-8") as log_file:
                 log_file.write(f"\nEl servidor de calificación terminó inesperadamente. Su registro:\n{server.log_tail()}\n")
@@ -260,7 +262,7 @@ REAP_SECONDS = 60
 
 
 class _Server:
-    """One slot's ``batch_worker --serve`` process: a request per submission, answered by a forked process."""
+    """One slot's ``batch_worker --serve`` process: a request per submission, each graded in a forked process."""
 
     def __init__(self, command: list[str], environment: dict):
         self.log = tempfile.TemporaryFile()

@@ -86,10 +86,9 @@ def grade_in_batch(part: str, submission: Path, tests: Path, plan: Path, results
     import_killed = False
     for recording in recordings:
         report["probes"].update({name: result["status"] for name, result in recording.results.items()})
-        # NOTE: the recording marks an import that the sandbox's wall clock stopped only through
-        # the exit code (-9, SIGKILL) in its message.
+        # The recording marks an import that the sandbox's limits stopped as a TimeoutError.
         import_killed |= any(
-            result["status"] == recorder.IMPORT_FAILED and "(código -9)" in str(result.get("error", {}).get("message", ""))
+            result["status"] == recorder.IMPORT_FAILED and (result.get("error") or {}).get("class") == "TimeoutError"
             for result in recording.results.values()
         )
 

@@ -20,6 +20,9 @@ from .sandbox import SandboxLimits, prepare_workdir, run_python_sandboxed
 # Seconds one probe may run before SIGALRM stops it; training probes get more.
 PROBE_TIMEOUT_S = 30
 TRAINING_PROBE_TIMEOUT_S = 90
+# Exit codes of a recorder stopped by the sandbox: SIGKILL (wall clock, or RLIMIT_CPU's hard
+# limit) and SIGXCPU (RLIMIT_CPU's soft limit).
+KILLED_BY_LIMITS = (-9, -24)
 
 
 @dataclass
@@ -101,15 +104,18 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
             )
         if not started:
             # The student's module ended the process while being imported.
+            error = {"class": "SystemExit", "message": f"el proceso terminó al importar el módulo (código {outcome.returncode})"}
+            if outcome.timed_out or outcome.returncode in KILLED_BY_LIMITS:
+                error = {
+                    "class": "TimeoutError",
+                    "message": (
+                        f"la importación del módulo superó el tiempo máximo ({limits.wall_seconds:g} s de reloj o "
+                        f"{limits.cpu_seconds} s de CPU) y se detuvo (código {outcome.returncode}). Revisa que el módulo "
+                        "no tenga bucles ni entrenamientos fuera de las funciones."
+                    ),
+                }
             for index in pending:
-                write_json(
-                    results_dir / f"{index}.json",
-                    {
-                        "name": names[index],
-                        "status": recorder.IMPORT_FAILED,
-                        "error": {"class": "SystemExit", "message": f"el proceso terminó al importar el módulo (código {outcome.returncode})"},
-                    },
-                )
+                write_json(results_dir / f"{index}.json", {"name": names[index], "status": recorder.IMPORT_FAILED, "error": error})
             break
         status = recorder.TIMED_OUT if outcome.timed_out or outcome.returncode == -9 else recorder.CRASHED
         # A SIGALRM timeout is recorded by the recorder itself; here the whole process died.
