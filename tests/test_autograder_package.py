@@ -17,28 +17,13 @@ import zipfile
 import pytest
 
 from leccion14 import paths
+from leccion14.bench import peak_tree_memory
 from leccion14.grading import package
 
 # Gradescope's default box has 768 MB (732 MiB) for the whole submission. The recorder is a fork
 # of the trusted step and shares its Keras pages, so the bound applies to the PSS of the tree.
 MAX_WALL_SECONDS = 60
 GRADESCOPE_MEMORY_MIB = 768e6 / 1024**2
-
-
-def peak_tree_memory_mib(process: subprocess.Popen) -> float:
-    """Wait for ``process``; return the peak PSS of its process tree in MiB, sampled every 0.05 s."""
-    import psutil
-
-    from leccion14.bench import tree_memory
-
-    root, peak = psutil.Process(process.pid), 0
-    while process.poll() is None:
-        try:
-            peak = max(peak, tree_memory([root, *root.children(recursive=True)]))
-        except psutil.Error:
-            pass
-        time.sleep(0.05)
-    return peak / 1024**2
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +99,7 @@ def test_run_autograder_grades_reference(cnn_archive, reference_dir, tmp_path):
     errors = tmp_path / "stderr.txt"
     with open(errors, "w", encoding="utf-8") as error_file:
         process = subprocess.Popen(["bash", str(root / "source" / "run_autograder")], env=environment, stdout=subprocess.DEVNULL, stderr=error_file)
-        peak_mib = peak_tree_memory_mib(process)
+        peak_mib = peak_tree_memory(process, interval_s=0.05) / 1024**2
     elapsed = time.perf_counter() - start
 
     results = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))

@@ -43,6 +43,12 @@ with open(FINDINGS, "w") as handle:
     json.dump(found, handle)
 """
 
+# Every variable the sandbox may see (see run_sandboxed's environment).
+SANDBOX_VARIABLES = {
+    "PATH", "LANG", "LC_ALL", "TZ", "HOME", "PYTHONUTF8", "PYTHONDONTWRITEBYTECODE", "TF_CPP_MIN_LOG_LEVEL", "KERAS_BACKEND", "JAX_PLATFORMS",
+    "KERAS_HOME", "MPLCONFIGDIR", "MPLBACKEND", "OMP_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
+}
+
 GRADER = """
 import json, sys, tempfile
 from pathlib import Path
@@ -113,27 +119,33 @@ def listener():
 @ROOT_ONLY
 def test_forked_recorder_is_confined(scratch, listener):
     plan, module, findings = spy_submission(scratch, listener)
+
     # Like a batch worker: a TMPDIR that only root can list and write.
     private = Path(tempfile.mkdtemp(prefix="privada-"))
     private.chmod(0o711)
     environment = {**clean_environment(dict(os.environ)), "TMPDIR": str(private)}
+
     # A folder to hide inside the private parent that the launcher covers (pyenv under /root).
     covered = [folder.parent for folder in interpreter_folders_to_reveal(scratch) or []]
     hidden_inside = Path(tempfile.mkdtemp(prefix="leccion14-oculta-", dir=covered[0])) if covered else None
     if hidden_inside is not None:
         environment[HIDDEN_PATHS_VARIABLE] = str(hidden_inside)
+
     try:
         grader = run_grader(plan, module, environment)
     finally:
         shutil.rmtree(private)
         if hidden_inside is not None:
             shutil.rmtree(hidden_inside)
-    assert grader["preloaded"] and grader["fork_is_safe"], grader["log"]
+
+    assert grader["preloaded"], grader["log"]
+    assert grader["fork_is_safe"], grader["log"]
     found = json.loads(findings.read_text())
     assert found["keras_preloaded"], "el grabador no nació del proceso con Keras"
     assert found["uid"] != 0
     assert Path(found["cwd"]).name.startswith("sandbox-fork-")
     assert "" not in found["path"]
+
     # The private home shows only the interpreter's folder, read-only.
     assert found["list_root"] in ("bloqueado: PermissionError", "['.pyenv']") or not sys.base_prefix.startswith("/root")
     assert found["write_interpreter"].startswith("bloqueado")
@@ -141,9 +153,7 @@ def test_forked_recorder_is_confined(scratch, listener):
     assert found["connect"].startswith("bloqueado")
     assert found["stdlib_import"] == "'encodings'"
     assert found["temporary_file"] == "True"
-    assert set(found["environment"]) <= {"PATH", "LANG", "LC_ALL", "TZ", "HOME", "PYTHONUTF8", "PYTHONDONTWRITEBYTECODE", "TF_CPP_MIN_LOG_LEVEL",
-                                          "KERAS_BACKEND", "JAX_PLATFORMS", "KERAS_HOME", "MPLCONFIGDIR", "MPLBACKEND", "OMP_NUM_THREADS",
-                                          "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"}
+    assert set(found["environment"]) <= SANDBOX_VARIABLES
 
 
 @ROOT_ONLY

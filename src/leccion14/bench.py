@@ -61,6 +61,12 @@ def measure(command: list[str], env: dict | None = None, cwd: Path | None = None
     """
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = peak_tree_memory(process)
+    return time.perf_counter() - start, peak / 1024**2, process.returncode
+
+
+def peak_tree_memory(process: subprocess.Popen, interval_s: float = 0.1) -> int:
+    """Wait for ``process``; return the peak ``tree_memory`` of it and its descendants in bytes, sampled every ``interval_s``."""
     root = psutil.Process(process.pid)
     peak = 0
     while process.poll() is None:
@@ -69,8 +75,8 @@ def measure(command: list[str], env: dict | None = None, cwd: Path | None = None
             peak = max(peak, tree_memory([member for member in tree if member.is_running()]))
         except psutil.Error:
             pass
-        time.sleep(0.1)
-    return time.perf_counter() - start, peak / 1024**2, process.returncode
+        time.sleep(interval_s)
+    return peak
 
 
 def load_average() -> str:

@@ -160,6 +160,9 @@ class _Batch:
     def _server(self, uid: int) -> "_Server":
         """Return the running server of slot ``uid``, starting a new one if it is missing or dead."""
         server = self.servers.get(uid)
+        if server is not None and not server.alive():
+            # Reaps the dead server and closes its log file.
+            server.close()
         if server is None or not server.alive():
             environment = {
                 # No tokens or keys: every sandbox is a fork of the server and inherits its memory.

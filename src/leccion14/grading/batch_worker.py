@@ -16,9 +16,6 @@ Sin ``--serve`` califica una sola entrega (``--submission``, ``--results``, ``--
 """
 
 import argparse
-import ctypes
-import gc
-import io
 import json
 import logging
 import os
@@ -33,7 +30,7 @@ from .atomic import write_text_atomic
 from .backend import use_grading_backend
 from .fingerprints import fingerprint_submission
 from .models import SubmissionError
-from .preload import preload
+from .preload import fork_with_frozen_heap, preload, redirect_standard_streams, set_process_option
 from .sandbox import SandboxLimits
 from .submission import unpack_submission
 
@@ -117,18 +114,12 @@ def _forked_submission(request: dict, part: str, tests: Path, plan: Path, limits
         # Its own process group, so the batch can kill it and whatever it started at once.
         os.setpgid(0, 0)
         # A submission whose server died is stopped too: the batch has already written its row.
-        if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0 or os.getppid() != server:
+        set_process_option(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != server:
             raise RuntimeError("el servidor del lote terminó antes de empezar esta entrega")
         log_file = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(log_file, 1)
-        os.dup2(log_file, 2)
         # The server's request and reply pipes stay with the server.
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-        sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", line_buffering=True)
-        sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", line_buffering=True)
+        redirect_standard_streams(os.open(os.devnull, os.O_RDONLY), log_file, log_file)
         logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=True)
         # The submission's private temporary folder, as a separate process would get it.
         os.environ["TMPDIR"] = request["scratch"]
@@ -165,11 +156,7 @@ def serve(part: str, tests: Path, plan: Path, limits: SandboxLimits | None, requ
         if not line.strip():
             continue
         request = json.loads(line)
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        # As in the sandbox's fork: the child's garbage collector leaves the shared heap's pages alone.
-        gc.freeze()
-        pid = os.fork()
+        pid = fork_with_frozen_heap()
         if pid == 0:
             _forked_submission(request, part, tests, plan, limits, server)
         # Also set here, so a kill sent right after the reply cannot miss the new group.

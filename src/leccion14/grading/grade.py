@@ -132,8 +132,8 @@ def _record(module: str, module_file: Path, plan_dir: Path, cache: RecordingCach
     recording = record_module(module, module_file, plan_dir, folder=sandbox_dir)
     for gap in recording.isolation:
         log.warning("Aislamiento incompleto: %s", gap)
-    start = "fork del autocorrector con Keras ya cargado" if recording.forked else "intérprete nuevo"
-    log.info("Grabador de %s (%s): %s", module, start, {name: result["status"] for name, result in recording.results.items()})
+    origin = "fork del autocorrector con Keras ya cargado" if recording.forked else "intérprete nuevo"
+    log.info("Grabador de %s (%s): %s", module, origin, {name: result["status"] for name, result in recording.results.items()})
     if cache is not None:
         cache.put(module_file, recording)
     return recording

@@ -18,6 +18,9 @@ y ejecuta el grabador sin volver a importar nada.
 Si falta alguna, el sandbox arranca un intérprete nuevo con ``execv``, como siempre.
 """
 
+import ctypes
+import gc
+import io
 import os
 import sys
 from pathlib import Path
@@ -59,8 +62,8 @@ def initial_environment_names() -> list[str]:
 def reexec_with_clean_environment() -> None:
     """Start this same command again with ``clean_environment`` if the initial environment has other variables.
 
-    Costs one interpreter start (tens of milliseconds) before anything heavy is imported. Only on
-    Linux, the one system where the sandbox forks, and at most once.
+    Costs one interpreter start (tens of milliseconds) before anything heavy is imported. Does
+    nothing outside Linux, where the sandbox never forks, or in a process already re-executed.
     """
     if sys.platform != "linux" or os.environ.get(_REEXECUTED) or _environment_is_clean():
         return
@@ -71,12 +74,10 @@ def reexec_with_clean_environment() -> None:
 
 def preload() -> bool:
     """Import Keras and the usual student imports if the sandbox can then fork from this process; return whether it can."""
-    if loaded_backend() not in (None, GRADING_BACKEND) or sys.modules.get(HIDDEN_MODULE, None) is not None:
-        return False
-    if os.environ.get("KERAS_BACKEND") != GRADING_BACKEND:
+    if loaded_backend() not in (None, GRADING_BACKEND) or os.environ.get("KERAS_BACKEND") != GRADING_BACKEND:
         return False
     # Without a fork, importing Keras here would put two copies in memory while the recorder runs.
-    if sys.platform != "linux" or not _can_watch_processes() or not _environment_is_clean():
+    if not _process_allows_fork():
         return False
     import importlib
 
@@ -87,15 +88,18 @@ def preload() -> bool:
 
 def fork_is_safe() -> bool:
     """Return whether a sandbox may start as a fork of this process (see the module's docstring)."""
-    if sys.platform != "linux" or loaded_backend() != GRADING_BACKEND:
-        return False
-    if sys.modules.get(HIDDEN_MODULE, None) is not None:
+    if loaded_backend() != GRADING_BACKEND or not _process_allows_fork():
         return False
     bridge = sys.modules.get("jax._src.xla_bridge")
     # NOTE: JAX keeps its started backends in a private dict. If a release renames it, the
     # check fails closed and the sandbox starts a new interpreter instead.
     backends = getattr(bridge, "_backends", None)
-    if bridge is not None and (not isinstance(backends, dict) or backends):
+    return bridge is None or (isinstance(backends, dict) and not backends)
+
+
+def _process_allows_fork() -> bool:
+    """Return whether this process meets the conditions that do not depend on Keras being loaded."""
+    if sys.platform != "linux" or sys.modules.get(HIDDEN_MODULE, None) is not None:
         return False
     return _can_watch_processes() and _environment_is_clean()
 
@@ -111,3 +115,37 @@ def _can_watch_processes() -> bool:
     except (AttributeError, OSError):
         return False
     return True
+
+
+def fork_with_frozen_heap() -> int:
+    """Flush the standard streams and fork with the heap frozen; return what ``os.fork`` returns.
+
+    Frozen objects are left alone by the child's garbage collector, which would otherwise write
+    to (and so copy) every page of the shared heap that it scans. They stay frozen in the parent
+    too, because unfreezing would let its own collector copy the same pages.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    gc.freeze()
+    return os.fork()
+
+
+def redirect_standard_streams(stdin: int, stdout: int, stderr: int, errors: str = "strict") -> None:
+    """Make the descriptors the child's 0, 1 and 2, close every other one and rebuild ``sys.std*`` on them.
+
+    Called in a forked child, so that none of the parent's files, pipes or sockets stays open there.
+    """
+    os.dup2(stdin, 0)
+    os.dup2(stdout, 1)
+    os.dup2(stderr, 2)
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
+    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors=errors, line_buffering=True)
+    sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors=errors, line_buffering=True)
+
+
+def set_process_option(option: int, value: int) -> None:
+    """Call Linux's ``prctl(option, value)`` on this process; raise OSError if it fails."""
+    if ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), f"prctl({option}, {value}) falló")

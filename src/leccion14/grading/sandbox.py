@@ -1,6 +1,5 @@
 """Ejecución de un comando no confiable: otro usuario, límites de recursos, sin red ni secretos."""
 
-import gc
 import json
 import logging
 import os
@@ -371,8 +370,8 @@ def run_python_sandboxed(module: str, arguments: list[str], workdir: Path, limit
             group.remove()
         return run_sandboxed(python_command(module, arguments), workdir, limits, uid)
     settings["reveal"] = [str(folder) for folder in reveal]
-    # The tmpfs over a private parent already hides what it holds outside the revealed folders,
-    # and a hidden folder there no longer exists to be covered.
+    # The tmpfs over a private parent already hides everything in it outside the revealed
+    # folders, and a hidden folder there no longer exists to be covered.
     settings["hidden"] = [
         hidden for hidden in settings["hidden"]
         if not any(Path(hidden).is_relative_to(folder.parent) and not Path(hidden).is_relative_to(folder) for folder in reveal)
@@ -413,17 +412,12 @@ class _ForkedPython:
 
     def __init__(self, module: str, arguments: list[str], workdir: Path, environment: dict, settings: dict):
         self.returncode = None
+        from .preload import fork_with_frozen_heap
+
         stdout_read, stdout_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:
-                stream.flush()
-        # Frozen objects are left alone by the child's garbage collector, which would otherwise
-        # write to (and so copy) every page of the grader's heap that it scans. They stay frozen
-        # here too: unfreezing would let this process's collector copy the same pages.
-        gc.freeze()
         try:
-            self.pid = os.fork()
+            self.pid = fork_with_frozen_heap()
         except OSError:
             for descriptor in (stdout_read, stdout_write, stderr_read, stderr_write):
                 os.close(descriptor)
@@ -455,25 +449,16 @@ def _run_forked_child(module: str, arguments: list[str], workdir: Path, environm
     """Body of the forked child; it never returns."""
     # Bound now: the student's code may replace os._exit.
     exit_now = os._exit
-    import ctypes
-    import io
     import runpy
     import tempfile
     import traceback
 
+    from .preload import redirect_standard_streams, set_process_option
     from .sandbox_launch import SETUP_FAILED, confine
 
-    code = SETUP_FAILED
     try:
-        os.dup2(stdout, 1)
-        os.dup2(stderr, 2)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
         # The grader's files, pipes and sockets stay out of the sandbox's reach.
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
-        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding="utf-8")
-        sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
-        sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", line_buffering=True)
+        redirect_standard_streams(os.open(os.devnull, os.O_RDONLY), stdout, stderr, errors="backslashreplace")
         logging.root.handlers.clear()
         # Like -I: neither '' nor the grader's current or script folder stays on the module path.
         script = Path(sys.argv[0]).resolve().parent if sys.argv and sys.argv[0] not in ("", "-c") else None
@@ -487,8 +472,7 @@ def _run_forked_child(module: str, arguments: list[str], workdir: Path, environm
         confine(settings)
         # setuid() made this process non-dumpable, which hides /proc/self from itself. execve in
         # the other path resets that flag, so here it is set back to give both paths the same /proc.
-        if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_DUMPABLE, 1, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE) falló")
+        set_process_option(_PR_SET_DUMPABLE, 1)
     except BaseException as error:  # noqa: BLE001 - the untrusted code must not start half-confined
         os.write(2, f"sandbox_launch: no se pudo preparar el sandbox: {error}\n".encode())
         exit_now(SETUP_FAILED)

@@ -41,9 +41,9 @@ def _set_limits(limits: dict[str, int]) -> None:
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def _mount(libc, source, target: str, kind, flags: int, data, what: str) -> None:
+def _mount(libc, source, target: str, kind, flags: int, data, failure: str) -> None:
     if libc.mount(source, os.fsencode(target), kind, flags, data) != 0:
-        raise OSError(ctypes.get_errno(), f"{what}: {target}")
+        raise OSError(ctypes.get_errno(), f"{failure}: {target}")
 
 
 def _reveal(libc, folders: list[str]) -> None:
