@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from leccion14 import paths
+from leccion14.grading.grade import ensure_plan
 from leccion14.grading.preload import clean_environment, is_allowed_variable
 from leccion14.grading.sandbox import HIDDEN_PATHS_VARIABLE, interpreter_folders_to_reveal
+from leccion14.grading.sandbox_cache import plan_cache_dir
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="cambiar de usuario y de montajes requiere root")
 
@@ -62,7 +64,10 @@ keras_in_grader = "keras" in sys.modules
 plan, module = Path(sys.argv[1]), Path(sys.argv[2])
 folder = Path(tempfile.mkdtemp(prefix="sandbox-fork-"))
 recording = record_module("lstm_repsol", module, plan, folder=folder, limits=SandboxLimits(wall_seconds=float(sys.argv[3])))
-print(json.dumps({"preloaded": preloaded, "keras_in_grader": keras_in_grader, "fork_is_safe": fork_is_safe(), "results": recording.results, "log": recording.log_tail}))
+cache = folder / "jax-cache"
+cache_entries = sorted(path.name for path in cache.iterdir()) if cache.is_dir() else None
+print(json.dumps({"preloaded": preloaded, "keras_in_grader": keras_in_grader, "fork_is_safe": fork_is_safe(), "forked": recording.forked,
+                  "results": recording.results, "cache_entries": cache_entries, "log": recording.log_tail}))
 """
 
 
@@ -195,3 +200,14 @@ def test_forked_recorder_stopped_at_wall_clock(scratch, listener):
     assert json.loads(findings.read_text())["keras_preloaded"]
     # No probe in the plan, so the recording itself is empty; the run must end, not hang.
     assert grader["results"] == {}
+
+
+@ROOT_ONLY
+def test_forked_recorder_hits_cache(tmp_path):
+    plan = ensure_plan("lstm", tmp_path / "plan")
+    cached = sorted(path.name for path in plan_cache_dir(plan).iterdir())
+    grader = run_grader(plan, paths.REPO_ROOT / "solutions" / "lstm_repsol.py", clean_environment(dict(os.environ)))
+    assert grader["forked"], grader["log"]
+    # JAX writes every program it had to compile: the fork found all of the reference's programs.
+    assert grader["cache_entries"] == cached
+    assert {result["status"] for result in grader["results"].values()} == {"returned", "raised"}

@@ -1,5 +1,6 @@
 """Recorder in the sandbox and replay stubs: returned values, errors, crashes and timeouts."""
 
+import json
 import shutil
 import textwrap
 
@@ -10,6 +11,7 @@ from leccion14.grading import recorder
 from leccion14.grading.grade import ensure_plan
 from leccion14.grading.recording import record_module
 from leccion14.grading.replay import Replayer, ReplayError
+from leccion14.grading.sandbox_cache import RECORDING_CACHE, ignore_caches, plan_cache_dir, warm
 from leccion14.probes import probe_args
 from leccion14 import paths
 
@@ -87,3 +89,77 @@ def test_unreachable_folder_is_grader_error(tmp_path, lstm_plan):
     # pytest's tmp_path sits under a folder private to root, which the sandbox user cannot enter.
     with pytest.raises(RuntimeError, match="El grabador no llegó a arrancar"):
         record_module("lstm_repsol", SOLUTION, lstm_plan, folder=tmp_path / "sandbox")
+
+
+def test_reference_hits_warm_cache(lstm_plan):
+    plan_cache = plan_cache_dir(lstm_plan)
+    cached = sorted(path.name for path in plan_cache.iterdir())
+    assert len(cached) > 10
+    recording = record_module("lstm_repsol", SOLUTION, lstm_plan)
+    # JAX writes every program it had to compile; the reference's programs are all in the cache.
+    assert sorted(path.name for path in (recording.folder / RECORDING_CACHE).iterdir()) == cached
+    assert recording.results["build_lstm"]["status"] == recorder.RETURNED
+
+
+def test_other_model_leaves_plan_cache(tmp_path, lstm_plan):
+    plan_cache = plan_cache_dir(lstm_plan)
+    cached = sorted(path.name for path in plan_cache.iterdir())
+    module = tmp_path / "lstm_repsol.py"
+    source = SOLUTION.read_text(encoding="utf-8").replace("keras.layers.LSTM(UNITS)", "keras.layers.LSTM(32)")
+    assert "LSTM(32)" in source
+    module.write_text(source, encoding="utf-8")
+    recording = record_module("lstm_repsol", module, lstm_plan)
+    assert recording.results["build_lstm"]["status"] == recorder.RETURNED
+    assert len(list((recording.folder / RECORDING_CACHE).iterdir())) > len(cached)
+    assert sorted(path.name for path in plan_cache.iterdir()) == cached
+
+
+def test_failed_warm_up_leaves_no_cache(tmp_path, lstm_plan):
+    shutil.copytree(lstm_plan, tmp_path / "plan", ignore=ignore_caches)
+    broken = tmp_path / "lstm_repsol.py"
+    broken.write_text("def build_lstm(window=100):\n    raise SystemExit(4)\n", encoding="utf-8")
+    assert not warm("lstm_repsol", tmp_path / "plan", broken)
+    assert not plan_cache_dir(tmp_path / "plan").exists()
+    assert not list(tmp_path.glob("calentamiento-*"))
+
+
+def test_links_in_results_not_followed(tmp_path, lstm_plan):
+    victim = tmp_path / "victima.json"
+    fake = {"name": "scale_series/fuga", "status": recorder.RETURNED, "value": None}
+    victim.write_text(json.dumps(fake), encoding="utf-8")
+    victim.chmod(0o600)
+    module = tmp_path / "lstm_repsol.py"
+    # At import: links where the trusted step used to write its verdicts, and a link as result 0.
+    module.write_text(
+        textwrap.dedent(
+            f"""
+            import os
+            for index in range(20):
+                os.symlink({str(victim)!r}, f"results/{{index}}.json.part")
+            os.symlink({str(victim)!r}, "results/0.json")
+            os._exit(3)
+            """
+        ),
+        encoding="utf-8",
+    )
+    recording = record_module("lstm_repsol", module, lstm_plan)
+    statuses = {name: result["status"] for name, result in recording.results.items()}
+    assert json.loads(victim.read_text(encoding="utf-8")) == fake
+    assert statuses["scale_series/fuga"] == recorder.CRASHED
+    assert statuses["build_lstm"] == recorder.IMPORT_FAILED
+    recording.remove()
+    assert not recording.folder.parent.exists()
+
+
+def test_poisoned_copy_only_recompiles(tmp_path, lstm_plan):
+    plan_cache = plan_cache_dir(lstm_plan)
+    before = {path.name: path.read_bytes() for path in plan_cache.iterdir()}
+    module = tmp_path / "lstm_repsol.py"
+    poison = "import os\nfor entry in os.listdir('jax-cache'):\n    open(os.path.join('jax-cache', entry), 'wb').write(b'basura')\n"
+    module.write_text(poison + SOLUTION.read_text(encoding="utf-8"), encoding="utf-8")
+    recording = record_module("lstm_repsol", module, lstm_plan)
+    assert "Error reading persistent compilation cache entry" in recording.log_tail
+    assert recording.results["build_lstm"]["status"] == recorder.RETURNED
+    assert recording.results["train_lstm/paseo_400"]["status"] == recorder.RETURNED
+    assert {path.name: path.read_bytes() for path in plan_cache.iterdir()} == before
+    recording.remove()

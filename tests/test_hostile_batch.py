@@ -9,6 +9,7 @@ cores: the import-time loop alone keeps a worker busy for the 40 s sandbox limit
 import csv
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from hostile.submissions import STUB, patched_submission, reference_submission, 
 from hostile.zip_bomb import write_bombs
 from leccion14 import paths
 from leccion14.grading.batch import run_batch
+from leccion14.grading.grade import ensure_plan
+from leccion14.grading.sandbox_cache import plan_cache_dir
 
 # Without root the hostile code would run as the test user, with its rights.
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="las entregas hostiles solo se ejecutan con el sandbox completo (root)")
@@ -66,6 +69,24 @@ for target in {targets!r}:
         pass
 """
 
+# Overwrites its own copy of the compilation cache and tries the plan's original and the batch's copy.
+CACHE_POISON = """
+import glob
+for folder in ["jax-cache", *(found for pattern in {targets!r} for found in glob.glob(pattern))]:
+    try:
+        for entry in os.listdir(folder):
+            with open(os.path.join(folder, entry), "wb") as handle:
+                handle.write(b"no es un programa compilado")
+    except OSError:
+        pass
+"""
+
+
+def cache_digest(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.iterdir())}
+
 
 def lambda_model(path: Path) -> None:
     import keras
@@ -84,6 +105,11 @@ def batch(tmp_path_factory, reference_dir, hidden_tests):
     protected = [str(out / "entregas" / "trampas" / "results.json"), str(out / "grades.csv"), str(tests / "lstm_pronostico.py")]
 
     reference_submission(submissions / "referencia", reference_dir)
+    # The plan and the compilation cache that the reference fills are built before the batch.
+    plan_cache = plan_cache_dir(ensure_plan("lstm", root / "plan"))
+    (root / "cache_before.json").write_text(json.dumps(cache_digest(plan_cache)), encoding="utf-8")
+    batch_plans = str(Path(tempfile.gettempdir()) / "lote-plan-*" / "plan" / "jax-cache-*")
+    patched_submission(submissions / "cache", reference_dir, {}, prelude=CACHE_POISON.format(targets=[str(plan_cache), batch_plans]))
     patched_submission(submissions / "control_procesos", reference_dir, dict.fromkeys(PROCESSES, BROKEN))
     patched_submission(submissions / "procesos", reference_dir, PROCESSES)
     patched_submission(submissions / "recursos", reference_dir, {"forecast_euros": FORK_BOMB}, prelude=NOISE)
@@ -140,8 +166,8 @@ def full(results: dict) -> dict[str, float]:
 
 def test_batch_finishes_every_submission(batch):
     summary, _, states, _, _ = batch
-    assert summary.graded == 16
-    assert len(states) == 16
+    assert summary.graded == 17
+    assert len(states) == 17
 
 
 def test_reference_unaffected(batch):
@@ -188,7 +214,16 @@ def test_protected_files_intact(batch):
     assert (paths.build_dir() / "otter" / "lstm" / "autograder" / "tests" / "lstm_pronostico.py").is_file()
     assert (paths.REPO_ROOT / "src" / "leccion14" / "grading" / "recorder.py").is_file()
     with open(out / "grades.csv", encoding="utf-8") as handle:
-        assert len(list(csv.DictReader(handle))) == 16
+        assert len(list(csv.DictReader(handle))) == 17
+
+
+def test_cache_poison_harmless(batch):
+    _, _, states, results, root = batch
+    assert states["cache"]["status"] == "ok"
+    assert scores(results["cache"]) == full(results["cache"])
+    before = json.loads((root / "cache_before.json").read_text(encoding="utf-8"))
+    assert before
+    assert cache_digest(plan_cache_dir(root / "plan")) == before
 
 
 def test_cheats_score_zero(batch):

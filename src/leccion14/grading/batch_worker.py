@@ -149,6 +149,9 @@ def serve(part: str, tests: Path, plan: Path, limits: SandboxLimits | None, requ
         replies = open(os.dup(1), "w", encoding="utf-8")
         os.dup2(2, 1)
     preload()
+    # The trusted step's modules (Otter among them) are imported once here, not per submission.
+    # None of them reads tests, calibration or data when imported, so the sandboxes inherit code only.
+    from . import dataset, environment, otter_tests, outcomes, replay  # noqa: F401
     server = os.getpid()
     # NOTE: freed request lines (other submissions' file names) may remain in this heap. Each
     # submission's process and its sandbox inherit them: names only, never results or tests.

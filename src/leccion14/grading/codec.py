@@ -28,6 +28,8 @@ def data_file(folder: Path, name: object) -> Path:
     if not isinstance(name, str) or not _DATA_FILE.fullmatch(name):
         raise ValueError(f"Nombre de archivo de datos no válido en la grabación: {name!r}.")
     path = Path(folder) / name
+    # NOTE: checked here, opened later by path. Outside a batch, a sandbox process that left its
+    # group with setsid() can outlive the recorder and swap the file for a link in between.
     if path.is_symlink() or not path.is_file():
         raise ValueError(f"El archivo de datos {name} de la grabación no existe o no es un archivo normal.")
     return path

@@ -23,7 +23,7 @@ import traceback
 import warnings
 from pathlib import Path
 
-from . import recorder
+from . import recorder, sandbox_cache
 from .backend import enable_compilation_cache, loaded_backend, use_grading_backend
 from .models import SubmissionError
 from .preload import preload, reexec_with_clean_environment
@@ -61,10 +61,15 @@ def probes_fingerprint() -> str:
     return hashlib.sha256(Path(probes.__file__).read_bytes()).hexdigest()
 
 
-def ensure_plan(part: str, plan_dir: Path) -> Path:
-    """Build the probe plan of ``part`` in a child process unless ``plan_dir`` has one from the current probes."""
+def ensure_plan(part: str, plan_dir: Path, warm_cache: bool = True) -> Path:
+    """Build the probe plan of ``part`` in a child process unless ``plan_dir`` has one from the current probes.
+
+    With ``warm_cache``, also fill the sandbox's compilation cache for this machine (``sandbox_cache``).
+    """
     stamp = probes_fingerprint()
     if (plan_dir / "plan.json").is_file() and _read_stamp(plan_dir) == stamp:
+        if warm_cache:
+            _ensure_sandbox_cache(part, plan_dir)
         return plan_dir
     staging = Path(tempfile.mkdtemp(prefix="plan-", dir=plan_dir.parent if plan_dir.parent.exists() else None))
     # A child process keeps Keras out of this process until the sandbox has finished.
@@ -74,7 +79,21 @@ def ensure_plan(part: str, plan_dir: Path) -> Path:
     if plan_dir.exists():
         shutil.rmtree(plan_dir)
     shutil.move(staging, plan_dir)
+    if warm_cache:
+        _ensure_sandbox_cache(part, plan_dir)
     return plan_dir
+
+
+def _ensure_sandbox_cache(part: str, plan_dir: Path) -> None:
+    """Fill the plan's sandbox compilation cache from the reference solution, where the repository has it.
+
+    The Gradescope package has no ``solutions/``, so there the recorder compiles everything itself.
+    """
+    from .. import paths
+
+    reference = paths.REPO_ROOT / "solutions" / f"{MODULES[part]}.py"
+    if reference.is_file():
+        sandbox_cache.ensure_filled(MODULES[part], plan_dir, reference)
 
 
 def _read_stamp(plan_dir: Path) -> str | None:
@@ -111,7 +130,7 @@ class RecordingCache:
 
     def close(self) -> None:
         for recording in self._recordings.values():
-            shutil.rmtree(recording.folder, ignore_errors=True)
+            recording.remove()
         self._recordings.clear()
 
 
@@ -128,8 +147,7 @@ def _record(module: str, module_file: Path, plan_dir: Path, cache: RecordingCach
     # Keras loaded here first lets the sandbox fork from this process instead of importing it again.
     preload()
     # The sandbox account must reach its folder, so it lives outside the private scratch.
-    sandbox_dir = Path(tempfile.mkdtemp(prefix=f"sandbox-{module}-"))
-    recording = record_module(module, module_file, plan_dir, folder=sandbox_dir)
+    recording = record_module(module, module_file, plan_dir)
     for gap in recording.isolation:
         log.warning("Aislamiento incompleto: %s", gap)
     origin = "fork del autocorrector con Keras ya cargado" if recording.forked else "intérprete nuevo"
@@ -170,7 +188,7 @@ def _grade(part: str, submission: Path, tests_dir: Path, plan_dir: Path, scratch
         if summary:
             notes.append(summary)
     if recording.folder != plan_dir and cache is None:
-        shutil.rmtree(recording.folder, ignore_errors=True)
+        recording.remove()
     return gradescope_results(questions, notes + problems)
 
 

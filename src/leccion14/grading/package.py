@@ -22,6 +22,7 @@ from .. import paths
 from ..calibration import CALIBRATION_FILE
 from .dataset import CIFAR_FOLDER, ensure_grading_data
 from .grade import MODULES, default_plan_dir, ensure_plan
+from .sandbox_cache import ignore_caches
 
 TEMPLATES = Path(__file__).with_name("gradescope")
 # The project's own dependencies minus the notebook tooling (nbclient, ipykernel) and minus
@@ -90,8 +91,9 @@ def stage_autograder(part: str, source: Path) -> Path:
     _copy_project(source / "project")
     shutil.copytree(tests, source / "tests")
     shutil.copyfile(CALIBRATION_FILE, source / "calibration.json")
-    plan = ensure_plan(part, default_plan_dir(part))
-    shutil.copytree(plan, source / "plans" / MODULES[part])
+    plan = ensure_plan(part, default_plan_dir(part), warm_cache=False)
+    # The sandbox's compilation cache only serves a CPU like this one, which Gradescope's may not be.
+    shutil.copytree(plan, source / "plans" / MODULES[part], ignore=ignore_caches)
     # LSTM grading reads only the Repsol CSV, so its package leaves out the 34 MB of CIFAR-10.
     skipped = () if part == "cnn" else (CIFAR_FOLDER,)
     shutil.copytree(ensure_grading_data(), source / "grading_data", ignore=shutil.ignore_patterns(*skipped))

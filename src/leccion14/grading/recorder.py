@@ -16,6 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
+from . import sandbox_cache
 from .backend import HIDDEN_MODULE
 from .codec import Encoder, decode, write_json
 
@@ -115,6 +116,7 @@ def record(folder: Path) -> None:
     results = folder / "results"
     results.mkdir(exist_ok=True)
     signal.signal(signal.SIGALRM, _on_alarm)
+    sandbox_cache.use_in_recorder(folder)
 
     module = None
     import_error = None

@@ -1,11 +1,13 @@
 """Paso confiable que prepara el sandbox, lanza el grabador y recoge lo que grabó.
 
-El grabador corre con otro usuario en una carpeta temporal vacía que contiene solo el módulo del
-estudiante, ``plan.json`` con las sondas y sus argumentos. Si el proceso muere o se pasa de
-tiempo en una sonda, esa sonda queda como fallida y el grabador se relanza con las restantes.
+El grabador corre con otro usuario en una carpeta temporal que contiene solo el módulo del
+estudiante, ``plan.json`` con las sondas y sus argumentos y, si la hay, una copia de la caché de
+compilación de JAX (``sandbox_cache``). Si el proceso muere o se pasa de tiempo en una sonda, esa
+sonda queda como fallida y el grabador se relanza con las restantes.
 """
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..probes import PROBES
-from . import recorder
+from . import recorder, sandbox_cache
 from .codec import Encoder, write_json
 from .sandbox import SandboxLimits, prepare_workdir, run_python_sandboxed
 
@@ -36,6 +38,12 @@ class Recording:
     log_tail: str = ""
     # Whether the recorder was a fork of the grader with Keras loaded (see ``preload``).
     forked: bool = False
+    # The private parent folder made by ``new_recording_folder``, deleted with the recording.
+    scratch: Path | None = None
+
+    def remove(self) -> None:
+        """Delete the recording folder, with its private parent folder if this module created it."""
+        shutil.rmtree(self.scratch or self.folder, ignore_errors=True)
 
 
 def probes_for(module: str) -> list[str]:
@@ -71,13 +79,34 @@ def build_plan(module: str, folder: Path) -> Path:
     return folder
 
 
+def new_recording_folder(module: str) -> Path:
+    """Create an empty recording folder inside a new private parent folder that only root can change.
+
+    The sandbox account owns the recording folder. Directly in a shared folder such as /tmp it
+    could rename it and leave a symbolic link in its place for the trusted step to follow.
+    """
+    parent = Path(tempfile.mkdtemp(prefix=f"grabacion-{module}-"))
+    parent.chmod(0o711)
+    folder = parent / "grabacion"
+    folder.mkdir()
+    return folder
+
+
 def record_module(module: str, module_file: Path, plan_folder: Path, folder: Path | None = None, limits: SandboxLimits = SandboxLimits()) -> Recording:
     """Run every probe of ``module`` against ``module_file`` in the sandbox and collect the results.
 
     ``plan_folder`` comes from ``build_plan``; it is copied, so one plan serves many submissions.
+    Without ``folder``, the recording gets one from ``new_recording_folder``. The sandbox can
+    write everything in the folder, so this step never writes there after the first launch and
+    reads results without following symbolic links.
     """
-    folder = Path(folder or tempfile.mkdtemp(prefix=f"grabacion-{module}-"))
-    shutil.copytree(plan_folder, folder, dirs_exist_ok=True)
+    scratch = None
+    if folder is None:
+        folder = new_recording_folder(module)
+        scratch = folder.parent
+    folder = Path(folder)
+    shutil.copytree(plan_folder, folder, dirs_exist_ok=True, ignore=sandbox_cache.ignore_caches)
+    sandbox_cache.copy_to_recording(plan_folder, folder)
     shutil.copyfile(module_file, folder / f"{module}.py")
     plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
     names = [probe["name"] for probe in plan["probes"]]
@@ -85,6 +114,8 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
     prepare_workdir(folder)
 
     results_dir = folder / "results"
+    # Outcomes decided here (a crash, an import that ended the process) stay in memory.
+    verdicts: dict[int, dict] = {}
     isolation: list[str] = []
     log_tail = ""
     forked = False
@@ -93,7 +124,7 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
         outcome = run_python_sandboxed(recorder.__name__, [str(folder)], folder, limits)
         isolation, forked = outcome.isolation, outcome.forked
         log_tail = (outcome.stderr or "")[-4000:]
-        pending = [index for index in range(len(names)) if not (results_dir / f"{index}.json").exists()]
+        pending = [index for index in range(len(names)) if index not in verdicts and not (results_dir / f"{index}.json").exists()]
         if not pending:
             break
         started = [index for index in pending if (results_dir / f"{index}.started").exists()]
@@ -115,28 +146,36 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
                     ),
                 }
             for index in pending:
-                write_json(results_dir / f"{index}.json", {"name": names[index], "status": recorder.IMPORT_FAILED, "error": error})
+                verdicts[index] = {"name": names[index], "status": recorder.IMPORT_FAILED, "error": error}
             break
         status = recorder.TIMED_OUT if outcome.timed_out or outcome.returncode == -9 else recorder.CRASHED
-        # A SIGALRM timeout is recorded by the recorder itself; here the whole process died.
-        write_json(
-            results_dir / f"{started[0]}.json",
-            {"name": names[started[0]], "status": status, "returncode": outcome.returncode},
-        )
+        # A SIGALRM timeout is recorded by the recorder itself; here the whole process died. Its
+        # .started file makes the next run skip this probe.
+        verdicts[started[0]] = {"name": names[started[0]], "status": status, "returncode": outcome.returncode}
 
     results = {}
     for index, name in enumerate(names):
-        path = results_dir / f"{index}.json"
-        if path.exists():
-            try:
-                results[name] = json.loads(path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                # The sandbox can write this folder: processes forked by student code may
-                # have left a truncated result.
-                results[name] = {"name": name, "status": recorder.CRASHED, "returncode": None}
-        else:
+        if index in verdicts:
+            results[name] = verdicts[index]
+            continue
+        try:
+            results[name] = json.loads(_read_result(results_dir, f"{index}.json"))
+        except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+            # Missing, a symbolic link, or truncated: processes forked by student code may have
+            # written or replaced it.
             results[name] = {"name": name, "status": recorder.CRASHED, "returncode": None}
-    return Recording(module=module, folder=folder, results=results, isolation=isolation, log_tail=log_tail, forked=forked)
+    return Recording(module=module, folder=folder, results=results, isolation=isolation, log_tail=log_tail, forked=forked, scratch=scratch)
+
+
+def _read_result(results_dir: Path, name: str) -> str:
+    """Return the text of ``results_dir/name``; raise OSError if the folder or the file is a symbolic link."""
+    folder = os.open(results_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        descriptor = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+    finally:
+        os.close(folder)
+    with open(descriptor, encoding="utf-8") as handle:
+        return handle.read()
 
 
 if __name__ == "__main__":

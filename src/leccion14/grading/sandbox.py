@@ -309,6 +309,13 @@ def _prepare(workdir: Path, limits: SandboxLimits, uid: int | None) -> tuple[dic
         if group is None:
             isolation.append("sin grupo de control (cgroup): un sandbox con muchos procesos puede quitar CPU a otro")
 
+    environment = sandbox_environment(workdir)
+    settings = launch_settings(limits, account, isolate_network, hidden, group.procs_files() if group else [])
+    return settings, environment, isolation, account, group
+
+
+def sandbox_environment(workdir: Path) -> dict:
+    """Return the environment of a sandboxed run in ``workdir``: _KEPT_VARIABLES and the grader's Keras settings."""
     environment = {name: os.environ[name] for name in _KEPT_VARIABLES if name in os.environ}
     environment.update(
         HOME=str(workdir),
@@ -321,8 +328,7 @@ def _prepare(workdir: Path, limits: SandboxLimits, uid: int | None) -> tuple[dic
         MPLCONFIGDIR=str(workdir / ".matplotlib"),
         MPLBACKEND="Agg",
     )
-    settings = launch_settings(limits, account, isolate_network, hidden, group.procs_files() if group else [])
-    return settings, environment, isolation, account, group
+    return environment
 
 
 def run_sandboxed(argv: list[str], workdir: Path, limits: SandboxLimits = SandboxLimits(), uid: int | None = None) -> SandboxResult:
