@@ -170,6 +170,15 @@ def test_undetectable_part_error(tmp_path):
         run_batch(tmp_path / "entregas", tmp_path / "salida")
 
 
+def test_mixed_parts_error(tmp_path):
+    submissions = tmp_path / "entregas"
+    for name, module in (("ana", "cnn_cifar.py"), ("beto", "lstm_repsol.py"), ("carla", "lstm_repsol.py")):
+        (submissions / name).mkdir(parents=True)
+        (submissions / name / module).write_text("x = 1\n", encoding="utf-8")
+    with pytest.raises(BatchError, match=r"mezcla entregas de las dos partes \(1 de cnn y 2 de lstm\)"):
+        run_batch(submissions, tmp_path / "salida")
+
+
 @pytest.mark.parametrize(
     ("manifest", "message"),
     [

@@ -1,7 +1,7 @@
 """The batch's per-slot servers: a dead server, a submission that never ends, a slot that goes on.
 
 The first two use stand-in servers (a few lines of Python) and take about a second each. The
-last grades two real submissions in one slot, about 25 s on the 2-core CI machine.
+last grades three real submissions in one slot, about 40 s on the 2-core CI machine.
 """
 
 import csv
@@ -16,6 +16,7 @@ import pytest
 from hostile.submissions import reference_submission
 from leccion14.grading import batch
 from leccion14.grading.batch import run_batch
+from leccion14.grading.cgroups import CGROUP_ROOT
 
 REQUEST = {"submission": "x", "results": "x", "report": "x", "scratch": "x", "log": "x"}
 
@@ -64,6 +65,9 @@ def test_slot_goes_on_after_timeout(tmp_path, reference_dir, lstm_tests):
     slow.mkdir(parents=True)
     (slow / "lstm_repsol.py").write_text("while True:\n    pass\n", encoding="utf-8")
     reference_submission(submissions / "b_referencia", reference_dir)
+    # The last submission of the slot times out too: no later one reuses and removes its cgroup.
+    (submissions / "c_lenta").mkdir()
+    (submissions / "c_lenta" / "lstm_repsol.py").write_text("while True:\n    pass\n", encoding="utf-8")
     out = tmp_path / "salida"
     summary = run_batch(
         submissions, out, part="lstm", tests_dir=lstm_tests, workers=1, timeout_s=12, sandbox_seconds=120,
@@ -71,7 +75,17 @@ def test_slot_goes_on_after_timeout(tmp_path, reference_dir, lstm_tests):
     )
     with open(out / "grades.csv", encoding="utf-8") as handle:
         rows = {row["entrega"]: row for row in csv.DictReader(handle)}
-    assert summary.graded == 2
+    assert summary.graded == 3
     assert rows["a_lenta"]["estado"] == "timeout"
+    assert rows["c_lenta"]["estado"] == "timeout"
     assert rows["b_referencia"]["estado"] == "ok"
     assert rows["b_referencia"]["puntos"] == rows["b_referencia"]["puntos_max"]
+    # The killed submission could not remove its sandbox's cgroup; the batch does.
+    first = batch.SLOT_UID_BASE + os.getpid() * batch.MAX_WORKERS
+    leftovers = [
+        str(folder)
+        for uid in range(first, first + batch.MAX_WORKERS)
+        for folder in (CGROUP_ROOT / f"leccion14-sandbox-{uid}", *(CGROUP_ROOT / name / f"leccion14-sandbox-{uid}" for name in ("cpu", "pids")))
+        if folder.exists()
+    ]
+    assert leftovers == []

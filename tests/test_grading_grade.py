@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 import time
 
 import pandas as pd
@@ -71,3 +73,17 @@ def test_malformed_zip_still_writes_results(tmp_path, lstm_tests, plan):
     assert results_file.is_file()
     assert results["score"] == 0
     assert "entrega.zip no es un zip válido" in results["output"]
+
+
+def test_missing_tests_checked_first(tmp_path):
+    results = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "leccion14.grading.grade", "--part", "lstm", "--submission", str(tmp_path),
+         "--tests", str(tmp_path / "no_existe"), "--results", str(results)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 2
+    assert "la carpeta de pruebas" in completed.stderr
+    assert "No se calificó nada" in completed.stderr
+    assert "Puntuación" not in completed.stdout
+    assert json.loads(results.read_text(encoding="utf-8"))["score"] == 0

@@ -11,7 +11,7 @@ from leccion14.grading import recorder
 from leccion14.grading.grade import ensure_plan
 from leccion14.grading.recording import record_module
 from leccion14.grading.replay import Replayer, ReplayError
-from leccion14.grading.sandbox_cache import RECORDING_CACHE, ignore_caches, plan_cache_dir, warm
+from leccion14.grading.sandbox_cache import RECORDING_CACHE, ensure_filled, ignore_caches, plan_cache_dir, warm
 from leccion14.probes import probe_args
 from leccion14 import paths
 
@@ -163,3 +163,13 @@ def test_poisoned_copy_only_recompiles(tmp_path, lstm_plan):
     assert recording.results["train_lstm/paseo_400"]["status"] == recorder.RETURNED
     assert {path.name: path.read_bytes() for path in plan_cache.iterdir()} == before
     recording.remove()
+
+
+def test_unwritable_plan_folder_still_grades(tmp_path, caplog):
+    # Neither the staging folder nor the .failed marker can be created: the plan folder is missing.
+    plan = tmp_path / "no_existe" / "lstm_repsol"
+    with caplog.at_level("INFO", logger="leccion14.grading.sandbox_cache"):
+        ensure_filled("lstm_repsol", plan, SOLUTION)
+    assert "no se puede escribir en" in caplog.text
+    assert "el llenado se repetirá" in caplog.text
+    assert not plan.parent.exists()

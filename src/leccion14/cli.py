@@ -1,6 +1,7 @@
 """Línea de órdenes del curso: ``leccion14 <orden>``; el Makefile llama a estas órdenes."""
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -101,6 +102,9 @@ def _command_grade(arguments: argparse.Namespace) -> None:
     from .grading.batch import run_batch
     from .grading.batch_output import DUPLICATES, GRADES, SUMMARY_PLOT, BatchError
 
+    # Warnings as before, plus the notice that the first batch on a machine fills the compilation cache.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("leccion14.grading.sandbox_cache").setLevel(logging.INFO)
     try:
         summary = run_batch(
             Path(arguments.submissions),
@@ -122,7 +126,8 @@ def _command_grade(arguments: argparse.Namespace) -> None:
         )
         raise SystemExit(130) from None
     counts = ", ".join(f"{status}: {count}" for status, count in summary.counts.items())
-    print(f"Parte {summary.part}: {summary.graded} entregas calificadas ({counts}); {summary.skipped} omitidas por estar ya calificadas.")
+    graded = "1 entrega calificada" if summary.graded == 1 else f"{summary.graded} entregas calificadas"
+    print(f"Parte {summary.part}: {graded} ({counts}); {summary.skipped} omitidas por estar ya calificadas.")
     print(f"Notas: {summary.out_dir / GRADES}; resumen: {summary.out_dir / SUMMARY_PLOT}")
     print(f"Retroalimentación y results.json de cada entrega: {summary.out_dir / 'entregas'}/<entrega>/")
     if summary.duplicates:

@@ -32,6 +32,7 @@ from tqdm import tqdm
 from . import batch_output as output
 from .atomic import write_text_atomic
 from .batch_output import BatchError
+from .cgroups import remove_group
 from .duplicates import find_duplicates, write_duplicate_report
 from .feedback import feedback_markdown
 from .grade import MODULES, default_plan_dir, ensure_plan
@@ -67,9 +68,9 @@ def find_submissions(folder: Path) -> list[Path]:
     """Return the submissions in ``folder``: each subfolder and each ``.zip``, sorted by name."""
     folder = Path(folder)
     if not folder.exists():
-        raise BatchError(f"No existe la carpeta de entregas {folder}. Indica la carpeta con SUBMISSIONS=<carpeta>.")
+        raise BatchError(f"No existe la carpeta de entregas {folder}. Indica la carpeta con SUBMISSIONS=<carpeta> en make o --submissions <carpeta>.")
     if not folder.is_dir():
-        raise BatchError(f"{folder} no es una carpeta. SUBMISSIONS debe ser una carpeta con una subcarpeta o un .zip por entrega.")
+        raise BatchError(f"{folder} no es una carpeta. La carpeta de entregas (SUBMISSIONS en make, --submissions) debe tener una subcarpeta o un .zip por entrega.")
     found = [
         path
         for path in sorted(folder.iterdir())
@@ -91,15 +92,21 @@ def _contains_module(submission: Path, module_file: str) -> bool:
 
 
 def detect_part(submissions: list[Path]) -> str:
-    """Return the part whose module file most submissions contain; BatchError if none does."""
+    """Return the part whose module file the submissions contain; BatchError if none or both parts appear."""
     counts = {part: sum(_contains_module(path, files.module) for path in submissions) for part, files in PARTS.items()}
-    best = max(counts, key=counts.get)
-    if counts[best] == 0:
+    found = [part for part, count in counts.items() if count]
+    if not found:
         raise BatchError(
             "Ninguna entrega contiene cnn_cifar.py ni lstm_repsol.py, así que no se sabe qué parte calificar. "
             "Indica la parte con --part cnn o --part lstm (PART=cnn en make)."
         )
-    return best
+    if len(found) > 1:
+        mix = " y ".join(f"{counts[part]} de {part}" for part in found)
+        raise BatchError(
+            f"La carpeta mezcla entregas de las dos partes ({mix}). Separa las entregas en una carpeta por parte, "
+            "o indica la parte con --part cnn o --part lstm (PART=cnn en make): las de la otra parte sacarán 0."
+        )
+    return found[0]
 
 
 def default_tests_dir(part: str) -> Path:
@@ -218,6 +225,8 @@ class _Batch:
             # The sandbox processes have their own session; they all run with this slot's uid.
             if os.geteuid() == 0:
                 kill_account_processes(uid)
+                # A killed submission process could not remove its sandbox's cgroup.
+                remove_group(str(uid))
         if returncode is None and not self.stopping:
             log.warning("El servidor del hueco %s terminó o no respondió con la entrega %s; se arrancará otro.", uid, submission.name)
             with open(folder / "registro.txt", "a", encoding="utf-8") as log_file:

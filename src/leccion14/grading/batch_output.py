@@ -48,7 +48,7 @@ def prepare_output(out_dir: Path, part: str, digest: str, force: bool) -> None:
     out_dir = Path(out_dir)
     manifest_path = out_dir / MANIFEST
     if out_dir.exists() and not out_dir.is_dir():
-        raise BatchError(f"La salida {out_dir} es un archivo; indica una carpeta nueva o vacía con OUT=<carpeta>.")
+        raise BatchError(f"La salida {out_dir} es un archivo; indica una carpeta nueva o vacía con OUT=<carpeta> en make o --out <carpeta>.")
     if manifest_path.is_file():
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -57,7 +57,7 @@ def prepare_output(out_dir: Path, part: str, digest: str, force: bool) -> None:
         if manifest.get("part") != part:
             raise BatchError(
                 f"La carpeta {out_dir} contiene resultados de la parte '{manifest.get('part')}' y este lote es de "
-                f"la parte '{part}'. Elige otra carpeta de salida (OUT=<carpeta>) para no mezclar las notas."
+                f"la parte '{part}'. Elige otra carpeta de salida (OUT=<carpeta> en make, --out) para no mezclar las notas."
             )
         if manifest.get("tests_digest") != digest and not force:
             raise BatchError(

@@ -62,3 +62,12 @@ def create_group(name: str, max_processes: int) -> SandboxGroup | None:
         return SandboxGroup(folders) if folders else None
     except OSError:
         return None
+
+
+def remove_group(name: str) -> None:
+    """Remove the group ``name`` from every hierarchy where it exists and has no processes left.
+
+    A sandbox removes its own group when it ends; this is for one whose grading process was killed.
+    """
+    candidates = [CGROUP_ROOT / (_PREFIX + name), *(CGROUP_ROOT / controller / (_PREFIX + name) for controller in ("cpu", "pids"))]
+    SandboxGroup([folder for folder in candidates if folder.is_dir()]).remove()

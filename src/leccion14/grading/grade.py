@@ -244,8 +244,9 @@ def grade_submission(
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; always writes the results file.
 
-    The exit status is 2 when the grader's own input is wrong (a missing submission path or tests
-    folder), so a typo in a shell does not look like a graded 0; otherwise it is 0.
+    The exit status is 2 when the grader's own input is wrong (a missing submission path, or a tests
+    folder without tests), checked before grading, so a typo in a shell does not look like a graded
+    0; otherwise it is 0.
     """
     from ..spanish_argparse import SpanishArgumentParser
 
@@ -257,19 +258,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plan", metavar="CARPETA", default=None, help="carpeta del plan de sondas (por defecto build/grading/plans/<módulo>)")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # The grader's own input is checked before grading, and the results file still gets written.
+    problem = None
+    if not Path(arguments.submission).exists():
+        problem = f"la entrega {arguments.submission} no existe; indica un zip o una carpeta con --submission."
+    elif not any(Path(arguments.tests).glob("*.py")):
+        problem = (
+            f"la carpeta de pruebas {arguments.tests} no existe o no tiene pruebas; genera las pruebas con "
+            "`make student` (quedan en build/otter/<parte>/autograder/tests)."
+        )
+    if problem is not None:
+        write_results(Path(arguments.results), failure_results("Error interno del autocorrector; avisa al profesorado."))
+        print(f"Error: {problem} No se calificó nada; {arguments.results} indica un error interno.", file=sys.stderr)
+        return 2
     use_grading_backend()
     results = grade_submission(arguments.part, Path(arguments.submission), Path(arguments.tests), Path(arguments.results), arguments.plan and Path(arguments.plan))
     print(f"Puntuación: {results['score']}; resultados en {arguments.results}")
-    if not Path(arguments.submission).exists():
-        print(f"Error: la entrega {arguments.submission} no existe; indica un zip o una carpeta con --submission.", file=sys.stderr)
-        return 2
-    if not Path(arguments.tests).is_dir():
-        print(
-            f"Error: la carpeta de pruebas {arguments.tests} no existe; genera las pruebas con `make student` "
-            "(quedan en build/otter/<parte>/autograder/tests).",
-            file=sys.stderr,
-        )
-        return 2
     return 0
 
 

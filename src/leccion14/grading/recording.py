@@ -163,7 +163,7 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
         except (OSError, json.JSONDecodeError, UnicodeDecodeError):
             # Missing, a symbolic link, or truncated: processes forked by student code may have
             # written or replaced it.
-            results[name] = {"name": name, "status": recorder.CRASHED, "returncode": None}
+            results[name] = {"name": name, "status": recorder.CRASHED, "returncode": None, "unreadable": True}
     return Recording(module=module, folder=folder, results=results, isolation=isolation, log_tail=log_tail, forked=forked, scratch=scratch)
 
 

@@ -60,7 +60,12 @@ def _raise_recorded(function: str, result: dict) -> None:
         raise ReplayError(f"{function} lanzó {class_name}: {message}")
     reasons = {
         recorder.TIMED_OUT: f"{function} superó el tiempo máximo y se detuvo. Revisa si tiene un bucle infinito o entrena demasiadas épocas.",
-        recorder.CRASHED: f"{function} hizo que el proceso terminara (memoria agotada o un error grave). Revisa el tamaño de los arreglos que crea.",
+        recorder.CRASHED: (
+            f"{function} no dejó un resultado válido: falta, está incompleto o no es un archivo normal. "
+            "¿Borra o cambia archivos de su carpeta de trabajo?"
+            if result.get("unreadable")
+            else f"{function} hizo que el proceso terminara (memoria agotada o un error grave). Revisa el tamaño de los arreglos que crea."
+        ),
         recorder.IMPORT_FAILED: f"No se pudo importar el módulo del estudiante: {class_name}: {message}",
         recorder.MISSING_FUNCTION: f"El módulo no define la función {function}. No cambies el nombre de las funciones de la plantilla.",
         recorder.UNENCODABLE: f"{function} devolvió un valor que no se puede guardar: {class_name}: {message}",

@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-log = logging.getLogger("leccion14.grading")
+log = logging.getLogger(__name__)
 
 # Folder name of the cache inside a recording folder, where the recorder looks for it.
 RECORDING_CACHE = "jax-cache"
@@ -143,7 +143,15 @@ def warm(module: str, plan_dir: Path, reference_file: Path) -> bool:
     target = plan_cache_dir(plan_dir)
     if target is None:
         return False
-    staging = Path(tempfile.mkdtemp(prefix="calentamiento-", dir=plan_dir.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix="calentamiento-", dir=plan_dir.parent))
+    except OSError as error:
+        log.warning(
+            "La caché de compilación del grabador no se pudo llenar porque no se puede escribir en %s (%s). "
+            "Da permiso de escritura en esa carpeta; mientras tanto, cada entrega compila sus programas.",
+            plan_dir.parent, error.strerror or error,
+        )
+        return False
     try:
         shutil.copytree(plan_dir, staging, dirs_exist_ok=True, ignore=ignore_caches)
         shutil.copyfile(reference_file, staging / f"{module}.py")
@@ -203,16 +211,28 @@ def ensure_filled(module: str, plan_dir: Path, reference_file: Path) -> None:
     if cache is None:
         return
     failed = cache.with_name(cache.name + ".failed")
-    if failed.exists() or (cache.is_dir() and is_current(cache, reference_file)):
+    if failed.exists():
+        log.info("Sin caché de compilación para el grabador: un llenado anterior falló. Borra %s para volver a intentarlo.", failed)
+        return
+    if cache.is_dir() and is_current(cache, reference_file):
         return
     # A cache filled by an older reference would only miss, so it is filled again.
     shutil.rmtree(cache, ignore_errors=True)
-    log.info("Llenando la caché de compilación del grabador con %s…", reference_file)
+    log.info("Llenando la caché de compilación del grabador con %s (solo la primera vez en esta máquina)…", reference_file)
     try:
         filled = warm(module, plan_dir, reference_file)
     except Exception:  # noqa: BLE001 - grading works without the cache
         log.exception("La caché de compilación del grabador no se pudo llenar con %s.", reference_file)
         filled = False
-    if not filled:
+    if filled:
+        return
+    try:
         failed.touch()
-        log.warning("Sin caché de compilación para el grabador; borra %s para volver a intentarlo.", failed)
+    except OSError as error:
+        log.warning("No se pudo crear la marca %s (%s); el llenado se repetirá en la próxima calificación.", failed, error.strerror or error)
+        return
+    log.warning(
+        "Sin caché de compilación para el grabador: cada entrega compilará sus programas (unos segundos más, la misma nota). "
+        "Borra %s para volver a intentarlo.",
+        failed,
+    )
