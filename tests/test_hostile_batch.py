@@ -17,6 +17,7 @@ import pytest
 from hostile.submissions import STUB, patched_submission, reference_submission, write_artefacts
 from hostile.zip_bomb import write_bombs
 from leccion14 import paths
+from leccion14.checksums import sha256_of
 from leccion14.grading.batch import run_batch
 from leccion14.grading.grade import ensure_plan
 from leccion14.grading.sandbox_cache import plan_cache_dir
@@ -83,9 +84,7 @@ for folder in ["jax-cache", *(found for pattern in {targets!r} for found in glob
 
 
 def cache_digest(folder: Path) -> dict[str, str]:
-    import hashlib
-
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(folder.iterdir())}
+    return {path.name: sha256_of(path) for path in sorted(folder.iterdir())}
 
 
 def lambda_model(path: Path) -> None:

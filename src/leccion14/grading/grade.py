@@ -23,6 +23,7 @@ import traceback
 import warnings
 from pathlib import Path
 
+from ..checksums import sha256_of
 from . import recorder, sandbox_cache
 from .backend import enable_compilation_cache, loaded_backend, use_grading_backend
 from .models import SubmissionError
@@ -54,11 +55,9 @@ def default_compilation_cache_dir() -> Path:
 
 def probes_fingerprint() -> str:
     """Return a hash of the probe definitions; a plan built from other probes is stale."""
-    import hashlib
-
     from .. import probes
 
-    return hashlib.sha256(Path(probes.__file__).read_bytes()).hexdigest()
+    return sha256_of(Path(probes.__file__))
 
 
 def ensure_plan(part: str, plan_dir: Path, warm_cache: bool = True) -> Path:
@@ -67,18 +66,15 @@ def ensure_plan(part: str, plan_dir: Path, warm_cache: bool = True) -> Path:
     With ``warm_cache``, also fill the sandbox's compilation cache for this machine (``sandbox_cache``).
     """
     stamp = probes_fingerprint()
-    if (plan_dir / "plan.json").is_file() and _read_stamp(plan_dir) == stamp:
-        if warm_cache:
-            _ensure_sandbox_cache(part, plan_dir)
-        return plan_dir
-    staging = Path(tempfile.mkdtemp(prefix="plan-", dir=plan_dir.parent if plan_dir.parent.exists() else None))
-    # A child process keeps Keras out of this process until the sandbox has finished.
-    subprocess.run([sys.executable, "-m", "leccion14.grading.recording", MODULES[part], str(staging)], check=True)
-    (staging / PLAN_STAMP).write_text(stamp, encoding="utf-8")
-    plan_dir.parent.mkdir(parents=True, exist_ok=True)
-    if plan_dir.exists():
-        shutil.rmtree(plan_dir)
-    shutil.move(staging, plan_dir)
+    if not ((plan_dir / "plan.json").is_file() and _read_stamp(plan_dir) == stamp):
+        staging = Path(tempfile.mkdtemp(prefix="plan-", dir=plan_dir.parent if plan_dir.parent.exists() else None))
+        # A child process keeps Keras out of this process until the sandbox has finished.
+        subprocess.run([sys.executable, "-m", "leccion14.grading.recording", MODULES[part], str(staging)], check=True)
+        (staging / PLAN_STAMP).write_text(stamp, encoding="utf-8")
+        plan_dir.parent.mkdir(parents=True, exist_ok=True)
+        if plan_dir.exists():
+            shutil.rmtree(plan_dir)
+        shutil.move(staging, plan_dir)
     if warm_cache:
         _ensure_sandbox_cache(part, plan_dir)
     return plan_dir
@@ -123,21 +119,15 @@ class RecordingCache:
         self._recordings: dict[tuple[str, str], Recording] = {}
 
     def get(self, module: str, module_file: Path) -> Recording | None:
-        return self._recordings.get((module, _source_hash(module_file)))
+        return self._recordings.get((module, sha256_of(Path(module_file))))
 
     def put(self, module_file: Path, recording: Recording) -> None:
-        self._recordings[(recording.module, _source_hash(module_file))] = recording
+        self._recordings[(recording.module, sha256_of(Path(module_file)))] = recording
 
     def close(self) -> None:
         for recording in self._recordings.values():
             recording.remove()
         self._recordings.clear()
-
-
-def _source_hash(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _record(module: str, module_file: Path, plan_dir: Path, cache: RecordingCache | None) -> Recording:

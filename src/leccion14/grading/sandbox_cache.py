@@ -2,8 +2,9 @@
 
 En el grabador, la mayor parte del tiempo de las sondas de una entrega correcta es JAX compilando
 programas pequeños. Son los inicializadores de las capas de ``build_lstm`` y ``build_cnn`` y los
-pasos de entrenamiento y de predicción de los modelos de las sondas. Esos programas son los mismos para todas las entregas
-que construyen la arquitectura de la lección, así que el paso confiable los compila una sola vez.
+pasos de entrenamiento y de predicción de los modelos de las sondas. Esos programas son los mismos
+para todas las entregas que construyen la arquitectura de la lección, así que el paso confiable
+los compila una sola vez.
 Para ello ejecuta el grabador sobre la solución de referencia en un proceso propio, sin sandbox
 y con la caché persistente de JAX activada, y guarda la caché junto al plan de sondas.
 
@@ -25,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from ..checksums import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +72,10 @@ def plan_cache_dir(plan_dir: Path) -> Path | None:
     return Path(plan_dir) / f"{PLAN_CACHE_PREFIX}{fingerprint}" if fingerprint else None
 
 
-def reference_digest(reference_file: Path) -> str:
-    """Return the SHA-256 of the reference solution, stored in the cache it filled."""
-    return hashlib.sha256(Path(reference_file).read_bytes()).hexdigest()
-
-
 def is_current(cache: Path, reference_file: Path) -> bool:
     """Return whether ``cache`` was filled from this version of ``reference_file``."""
     try:
-        return (cache / REFERENCE_STAMP).read_text(encoding="utf-8") == reference_digest(reference_file)
+        return (cache / REFERENCE_STAMP).read_text(encoding="utf-8") == sha256_of(Path(reference_file))
     except OSError:
         return False
 
@@ -169,7 +167,7 @@ def warm(module: str, plan_dir: Path, reference_file: Path) -> bool:
                 reference_file, completed.returncode, ", ".join(failed) or "ninguna", completed.stderr[-2000:],
             )
             return False
-        (staging / RECORDING_CACHE / REFERENCE_STAMP).write_text(reference_digest(reference_file), encoding="utf-8")
+        (staging / RECORDING_CACHE / REFERENCE_STAMP).write_text(sha256_of(Path(reference_file)), encoding="utf-8")
         try:
             (staging / RECORDING_CACHE).rename(target)
         except OSError:
