@@ -96,7 +96,7 @@ def test_reference_hits_warm_cache(lstm_plan):
     cached = sorted(path.name for path in plan_cache.iterdir())
     assert len(cached) > 10
     recording = record_module("lstm_repsol", SOLUTION, lstm_plan)
-    # JAX writes every program it had to compile; the reference's programs are all in the cache.
+    # JAX writes every program it had to compile, so no new entry means every program was cached.
     assert sorted(path.name for path in (recording.folder / RECORDING_CACHE).iterdir()) == cached
     assert recording.results["build_lstm"]["status"] == recorder.RETURNED
 
@@ -165,7 +165,7 @@ def test_poisoned_copy_only_recompiles(tmp_path, lstm_plan):
     recording.remove()
 
 
-def test_unwritable_plan_folder_still_grades(tmp_path, caplog):
+def test_unwritable_plans_folder_tolerated(tmp_path, caplog):
     # Neither the staging folder nor the .failed marker can be created: the plan folder is missing.
     plan = tmp_path / "no_existe" / "lstm_repsol"
     with caplog.at_level("INFO", logger="leccion14.grading.sandbox_cache"):

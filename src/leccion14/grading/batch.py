@@ -447,7 +447,7 @@ def run_batch(
     if skipped:
         print(f"Se omiten {skipped} entregas ya calificadas en {out_dir} (usa --force para recalificarlas).", file=sys.stderr)
 
-    # matplotlib, for summary.png at the end, loads while the workers grade instead of after them.
+    # matplotlib, needed for summary.png at the end, is loaded while the workers grade, not after them.
     threading.Thread(target=importlib.import_module, args=(f"{__package__}.summary_plot",), daemon=True).start()
     with tempfile.TemporaryDirectory(prefix="lote-plan-") as plan_scratch:
         plan = ensure_plan(part, Path(plan_dir or default_plan_dir(part)))
@@ -462,8 +462,8 @@ def run_batch(
             for future in as_completed(futures):
                 state = future.result()
                 counts[state["status"]] += 1
-                # Only the table after each submission: redrawing summary.png each time took about
-                # 0.3 s of CPU from the workers (cProfile, 2-core CI machine). The plot comes at the end.
+                # After each submission only grades.csv is rewritten. Redrawing summary.png each time took
+                # about 0.3 s of CPU from the workers (cProfile, 2-core CI machine), so it is drawn at the end.
                 with batch.lock:
                     write_grades_table(out_dir)
                 bar.set_postfix_str(f"{futures[future].name}: {state['status']}")
