@@ -60,7 +60,7 @@ def test_hidden_source_never_shown(tmp_path, lstm_tests, plan):
     shutil.copyfile(paths.REPO_ROOT / "assignments" / "lstm" / "lstm_repsol.py", submission / "lstm_repsol.py")
     results = grade_submission("lstm", submission, lstm_tests, tmp_path / "results.json", plan)
     text = json.dumps(results, ensure_ascii=False)
-    assert "timeseries_dataset_from_array" not in text
+    assert "sliding_window_view" not in text
     assert "Error at line" not in text
 
 

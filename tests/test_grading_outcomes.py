@@ -89,3 +89,44 @@ def test_summary_reports_mase(reference_forecasts):
     assert summary.startswith("Tu pronóstico: RMSE ")
     assert "MASE" in summary
     assert forecast_summary(reference_forecasts.iloc[WINDOW:]) is None
+
+
+def test_model_forecasts_computed_once(lstm_model):
+    from leccion14.grading.outcomes import measure_artefacts
+
+    measure_artefacts({"lstm_model": lstm_model, "lstm_forecasts": None})
+    first = model_forecasts(lstm_model)
+
+    # The hidden tests get the array computed while the sandbox recorded, and cannot change it.
+    assert model_forecasts(lstm_model) is first
+    with pytest.raises(ValueError):
+        first[0] = 0.0
+
+
+def test_measure_leaves_errors_to_the_tests():
+    from leccion14.grading.outcomes import measure_artefacts
+
+    # Its first input is (None, 100, 1), but it also expects a second one, so predict fails.
+    windows, extra = keras.Input(shape=(WINDOW, 1)), keras.Input(shape=(3,))
+    joined = keras.layers.Concatenate()([keras.layers.Flatten()(windows), extra])
+    wrong = keras.Model([windows, extra], keras.layers.Dense(1)(joined))
+    measure_artefacts({"lstm_model": wrong})
+
+    # Not kept: the test that calls it again gets the error itself.
+    with pytest.raises(Exception):
+        model_forecasts(wrong)
+
+
+def test_measures_freed_with_model():
+    import gc
+
+    from leccion14.grading import outcomes
+
+    model = keras.Sequential([keras.Input(shape=(WINDOW, 1)), keras.layers.LSTM(4), keras.layers.Dense(1)])
+    model_forecasts(model)
+    key = ("lstm_forecasts", id(model))
+    assert key in outcomes._per_model_cache
+
+    del model
+    gc.collect()
+    assert key not in outcomes._per_model_cache

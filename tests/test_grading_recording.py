@@ -2,7 +2,9 @@
 
 import json
 import shutil
+import tempfile
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,15 @@ from leccion14.probes import probe_args
 from leccion14 import paths
 
 SOLUTION = paths.REPO_ROOT / "solutions" / "lstm_repsol.py"
+
+
+@pytest.fixture(autouse=True)
+def recordings_removed():
+    """Delete the recording folders that a test leaves in the temporary folder."""
+    before = set(Path(tempfile.gettempdir()).glob("grabacion-*"))
+    yield
+    for folder in set(Path(tempfile.gettempdir()).glob("grabacion-*")) - before:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

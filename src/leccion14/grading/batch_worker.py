@@ -49,23 +49,6 @@ class _ErrorCounter(logging.Handler):
         self.count += 1
 
 
-def _capture_recordings(limits: SandboxLimits | None) -> list:
-    """Wrap ``grade.record_module`` to keep each Recording and apply ``limits``; return the list."""
-    recordings = []
-    original = grade.record_module
-
-    def record_module(*args, **kwargs):
-        if limits is not None:
-            kwargs["limits"] = limits
-        recording = original(*args, **kwargs)
-        recordings.append(recording)
-        return recording
-
-    # NOTE: grade_submission returns no status, so the worker reads the probe statuses here.
-    grade.record_module = record_module
-    return recordings
-
-
 def grade_in_batch(part: str, submission: Path, tests: Path, plan: Path, results_path: Path, limits: SandboxLimits | None) -> dict:
     """Grade one submission and return its report: status, message, probe statuses, fingerprints."""
     report = {"status": "ok", "message": "", "fingerprints": {}, "probes": {}}
@@ -78,8 +61,11 @@ def grade_in_batch(part: str, submission: Path, tests: Path, plan: Path, results
 
     errors = _ErrorCounter()
     logging.getLogger("leccion14.grading").addHandler(errors)
-    recordings = _capture_recordings(limits)
-    results = grade.grade_submission(part, submission, tests, results_path, plan)
+    recordings = []
+    # Every worker slot already keeps a core busy, so a background recording would only add memory.
+    results = grade.grade_submission(
+        part, submission, tests, results_path, plan, limits=limits or SandboxLimits(), recordings=recordings, background=False
+    )
     import_killed = False
     for recording in recordings:
         report["probes"].update({name: result["status"] for name, result in recording.results.items()})

@@ -2,12 +2,22 @@
 
 Orden, pensado para la memoria de Gradescope (768 MB): este proceso importa Keras (sobre JAX, sin
 TensorFlow; véase ``backend``) sin iniciar JAX, y el grabador aislado nace como ``fork`` suyo
-(véase ``preload``), así que las dos partes comparten una sola copia de Keras en memoria. Donde
-el ``fork`` no es seguro, el grabador es un intérprete nuevo y este proceso no importa Keras hasta
-que termina.
+(véase ``preload``), así que las dos partes comparten una sola copia de Keras en memoria. Con
+memoria de sobra, un hijo confiable graba mientras este proceso carga los artefactos y las
+pruebas (``background_recording``); si no, graba primero y prepara después. Donde el ``fork`` no
+es seguro, el grabador es un intérprete nuevo y este proceso no importa Keras hasta que termina.
 
     python -m leccion14.grading.grade --part cnn --submission ENTREGA --tests PRUEBAS --results results.json
 """
+
+import sys
+
+if __name__ == "__main__":
+    # The forked recorder inherits this process's memory, environment included: no secrets there.
+    # Re-executing before the imports below spares importing them twice (0.2 s).
+    from leccion14.grading.preload import reexec_with_clean_environment
+
+    reexec_with_clean_environment()
 
 import argparse
 import json
@@ -16,7 +26,6 @@ import os
 import resource
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import traceback
@@ -25,10 +34,12 @@ from pathlib import Path
 
 from ..checksums import sha256_of
 from . import recorder, sandbox_cache
+from .background_recording import BackgroundRecording
 from .backend import enable_compilation_cache, loaded_backend, use_grading_backend
 from .models import SubmissionError
-from .preload import preload, reexec_with_clean_environment
+from .preload import preload
 from .recording import Recording, record_module
+from .sandbox import SandboxLimits
 from .results import failure_results, gradescope_results, write_results
 from .submission import PARTS, find_file, unpack_submission
 
@@ -130,55 +141,103 @@ class RecordingCache:
         self._recordings.clear()
 
 
-def _record(module: str, module_file: Path, plan_dir: Path, cache: RecordingCache | None) -> Recording:
-    recording = cache.get(module, module_file) if cache is not None else None
-    if recording is not None:
-        return recording
-    # Keras loaded here first lets the sandbox fork from this process instead of importing it again.
-    preload()
-    # The sandbox account must reach its folder, so it lives outside the private scratch.
-    recording = record_module(module, module_file, plan_dir)
+def _log_recording(recording: Recording, background: bool = False) -> Recording:
     for gap in recording.isolation:
         log.warning("Aislamiento incompleto: %s", gap)
     origin = "fork del autocorrector con Keras ya cargado" if recording.forked else "intérprete nuevo"
-    log.info("Grabador de %s (%s): %s", module, origin, {name: result["status"] for name, result in recording.results.items()})
-    if cache is not None:
-        cache.put(module_file, recording)
+    if background:
+        origin += ", en segundo plano"
+    log.info("Grabador de %s (%s): %s", recording.module, origin, {name: result["status"] for name, result in recording.results.items()})
     return recording
 
 
-def _grade(part: str, submission: Path, tests_dir: Path, plan_dir: Path, scratch: Path, cache: RecordingCache | None = None) -> dict:
-    module = MODULES[part]
-    root = unpack_submission(submission, scratch / "entrega")
-    notes = []
-    module_file = find_file(root, PARTS[part].module)
-    if module_file is None:
-        notes.append(f"Falta {PARTS[part].module} en la entrega: las pruebas de sus funciones fallan. Exporta con grader.export().")
-        recording = _missing_module_recording(module, plan_dir)
-    else:
-        recording = _record(module, module_file, plan_dir, cache)
+def _keep(recording: Recording, module_file: Path, cache: RecordingCache | None, recordings: list | None, background: bool = False) -> Recording:
+    """Log a new recording, and add it to ``cache`` and ``recordings`` where the caller gave them."""
+    _log_recording(recording, background)
+    if cache is not None:
+        cache.put(module_file, recording)
+    if recordings is not None:
+        recordings.append(recording)
+    return recording
 
-    # Trusted step: from here on Keras (on JAX) is loaded in this process.
-    # Keras warns in English on every submitted model saved with optimizer state; grading never
+
+def _prepare_trusted_step(part: str, root: Path, tests_dir: Path) -> tuple[dict, list[str], list]:
+    """Load what the tests need besides the recording: artefacts, their problems and the test files.
+
+    Runs while the recording goes on in a child process where that is possible. It also computes
+    the artefacts' measures that the tests ask for (``outcomes.measure_artefacts``).
+    """
+    # Keras warns in English on every submitted model saved with optimizer state. Grading never
     # trains these models, so the warning is of no use to a student or instructor.
     warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
     from .dataset import use_grading_data
     from .environment import load_artefacts
-    from .otter_tests import load_test_files, run_test_files
-    from .outcomes import forecast_summary
-    from .replay import Replayer
+    from .otter_tests import load_test_files
+    from .outcomes import measure_artefacts
 
     use_grading_data()
     enable_compilation_cache(default_compilation_cache_dir())
     artefacts, problems = load_artefacts(part, root)
-    environment = {**Replayer(module, recording.folder, recording.results).functions(), **artefacts}
-    questions = run_test_files(load_test_files(tests_dir), environment)
+    measure_artefacts(artefacts)
+    return artefacts, problems, load_test_files(tests_dir)
+
+
+def _grade(
+    part: str,
+    submission: Path,
+    tests_dir: Path,
+    plan_dir: Path,
+    scratch: Path,
+    cache: RecordingCache | None = None,
+    limits: SandboxLimits = SandboxLimits(),
+    recordings: list[Recording] | None = None,
+    background: bool = True,
+) -> dict:
+    module = MODULES[part]
+    root = unpack_submission(submission, scratch / "entrega")
+    notes = []
+    module_file = find_file(root, PARTS[part].module)
+    recording = pending = None
+    if module_file is None:
+        notes.append(f"Falta {PARTS[part].module} en la entrega: las pruebas de sus funciones fallan. Exporta con grader.export().")
+        recording = _missing_module_recording(module, plan_dir)
+    elif cache is not None:
+        recording = cache.get(module, module_file)
+    if recording is None:
+        # Keras loaded here first lets the recorder fork from this process instead of importing it again.
+        preload()
+        pending = BackgroundRecording.start(module, module_file, plan_dir, limits) if background else None
+        if pending is None:
+            # Recorded first: in a box without memory to spare, or in a new interpreter while this
+            # process keeps Keras out until it has finished.
+            recording = _keep(record_module(module, module_file, plan_dir, limits=limits), module_file, cache, recordings)
+
+    # Trusted step: from here on Keras (on JAX) is loaded in this process.
+    try:
+        artefacts, problems, test_files = _prepare_trusted_step(part, root, tests_dir)
+    except BaseException:
+        if pending is not None:
+            pending.discard()
+        elif recording.folder != plan_dir and cache is None:
+            recording.remove()
+        raise
+    if pending is not None:
+        recording = _keep(pending.result(), module_file, cache, recordings, background=True)
+
+    from .otter_tests import run_test_files
+    from .outcomes import forecast_summary
+    from .replay import Replayer
+
+    try:
+        environment = {**Replayer(module, recording.folder, recording.results).functions(), **artefacts}
+        questions = run_test_files(test_files, environment)
+    finally:
+        if recording.folder != plan_dir and cache is None:
+            recording.remove()
     if part == "lstm" and artefacts.get("lstm_forecasts") is not None:
         summary = forecast_summary(artefacts["lstm_forecasts"])
         if summary:
             notes.append(summary)
-    if recording.folder != plan_dir and cache is None:
-        recording.remove()
     return gradescope_results(questions, notes + problems)
 
 
@@ -209,17 +268,23 @@ def grade_submission(
     results_path: Path,
     plan_dir: Path | None = None,
     cache: RecordingCache | None = None,
+    limits: SandboxLimits = SandboxLimits(),
+    recordings: list[Recording] | None = None,
+    background: bool = True,
 ) -> dict:
     """Grade one submission of ``part`` and write Gradescope's results file, even on failure.
 
-    ``cache`` reuses the recording of an identical module from an earlier call (trusted batches only).
+    ``cache`` reuses the recording of an identical module from an earlier call (trusted batches
+    only). ``limits`` bound each run of the sandboxed recorder, and ``recordings`` receives the
+    new recording, for a batch that reports the probes' statuses. ``background`` allows the
+    recording in a child process (``background_recording``) where memory allows it.
     """
     results = failure_results("Error interno del autocorrector; avisa al profesorado.")
     start = time.perf_counter()
     try:
         plan_dir = ensure_plan(part, Path(plan_dir or default_plan_dir(part)))
         with tempfile.TemporaryDirectory(prefix="calificacion-") as scratch:
-            results = _grade(part, Path(submission), Path(tests_dir), plan_dir, Path(scratch), cache)
+            results = _grade(part, Path(submission), Path(tests_dir), plan_dir, Path(scratch), cache, limits, recordings, background)
     except SubmissionError as error:
         results = failure_results(str(error))
     except Exception:  # noqa: BLE001 - whatever happens, Gradescope must get a results file
@@ -268,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # The forked recorder inherits this process's memory, environment included: no secrets there.
-    reexec_with_clean_environment()
-    sys.exit(main())
+    code = main()
+    # The results file is written. Tearing down Keras and JAX would take another 0.25 s.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -33,7 +33,8 @@ REQUIREMENTS = (
     "keras",
     "jax",
     "jaxlib",
-    "grain",
+    # Pinned like the rest: a newer ml_dtypes imports far slower (see pyproject.toml).
+    "ml_dtypes",
     "numpy",
     "pandas",
     "scikit-learn",

@@ -96,15 +96,22 @@ def record_module(module: str, module_file: Path, plan_folder: Path, folder: Pat
     """Run every probe of ``module`` against ``module_file`` in the sandbox and collect the results.
 
     ``plan_folder`` comes from ``build_plan``; it is copied, so one plan serves many submissions.
-    Without ``folder``, the recording gets one from ``new_recording_folder``. The sandbox can
-    write everything in the folder, so this step never writes there after the first launch and
-    reads results without following symbolic links.
+    Without ``folder``, the recording gets one from ``new_recording_folder``, deleted again if
+    the recording fails. The sandbox can write everything in the folder, so this step never
+    writes there after the first launch and reads results without following symbolic links.
     """
-    scratch = None
-    if folder is None:
-        folder = new_recording_folder(module)
-        scratch = folder.parent
-    folder = Path(folder)
+    if folder is not None:
+        return _record_into(module, module_file, plan_folder, Path(folder), limits, scratch=None)
+    folder = new_recording_folder(module)
+    try:
+        return _record_into(module, module_file, plan_folder, folder, limits, scratch=folder.parent)
+    except BaseException:
+        shutil.rmtree(folder.parent, ignore_errors=True)
+        raise
+
+
+def _record_into(module: str, module_file: Path, plan_folder: Path, folder: Path, limits: SandboxLimits, scratch: Path | None) -> Recording:
+    """Record ``module_file`` in ``folder``, as ``record_module`` describes."""
     shutil.copytree(plan_folder, folder, dirs_exist_ok=True, ignore=sandbox_cache.ignore_caches)
     sandbox_cache.copy_to_recording(plan_folder, folder)
     shutil.copyfile(module_file, folder / f"{module}.py")

@@ -522,6 +522,11 @@ def _supervise(process, limits: SandboxLimits, account: tuple[int, int] | None, 
         process.wait(timeout=limits.wall_seconds)
     except subprocess.TimeoutExpired:
         timed_out = True
+    except BaseException:
+        # Interrupted (Ctrl+C, or a background recording stopped): the sandbox must not outlive it.
+        _end_leftovers(process, account)
+        process.wait()
+        raise
     _end_leftovers(process, account)
     process.wait()
     if group is not None:
