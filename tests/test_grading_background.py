@@ -7,6 +7,7 @@ The grader reports 4 GiB free, so the checks also run on a machine with less.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,25 @@ report["sandbox_left_after_discard"] = [
 ]
 report["left_after_discard"] = left_behind()
 
+# Ctrl+C while waiting for the result stops the child and its sandbox, and deletes the folder.
+import signal
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+signal.signal(signal.SIGALRM, interrupt)
+waited = BackgroundRecording.start("lstm_repsol", slow, plan, limits)
+signal.setitimer(signal.ITIMER_REAL, 2)
+started = time.perf_counter()
+try:
+    waited.result()
+except KeyboardInterrupt:
+    report["interrupted_seconds"] = time.perf_counter() - started
+time.sleep(0.5)
+report["sandbox_left_after_interrupt"] = [
+    process.pid for process in psutil.process_iter(["uids", "cmdline"])
+    if process.info["uids"] and process.info["uids"].real != 0 and str(slow) in " ".join(process.info["cmdline"] or [])
+]
+report["left_after_interrupt"] = left_behind()
+
 background = BackgroundRecording.start("lstm_repsol", module, plan, limits)
 import keras
 report["jax_result"] = float(keras.ops.sum(keras.ops.ones((3,))))
@@ -122,7 +142,10 @@ def grader_report(tmp_path_factory):
     private.chmod(0o711)
     environment = {**clean_environment(dict(os.environ)), "TMPDIR": str(private)}
     command = [sys.executable, "-c", GRADER, str(plan), str(module), str(slow), str(scratch / "no-existe")]
-    completed = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    try:
+        completed = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
     assert completed.returncode == 0, completed.stderr[-3000:]
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
@@ -156,6 +179,13 @@ def test_discard_stops_sandbox(grader_report):
     assert grader_report["discard_seconds"] < 20
     assert grader_report["sandbox_left_after_discard"] == []
     assert grader_report["left_after_discard"] == []
+
+
+@ROOT_ONLY
+def test_interrupted_wait_stops_sandbox(grader_report):
+    assert grader_report["interrupted_seconds"] < 20
+    assert grader_report["sandbox_left_after_interrupt"] == []
+    assert grader_report["left_after_interrupt"] == []
 
 
 @ROOT_ONLY

@@ -87,3 +87,15 @@ def test_missing_tests_checked_first(tmp_path):
     assert "No se calificó nada" in completed.stderr
     assert "Puntuación" not in completed.stdout
     assert json.loads(results.read_text(encoding="utf-8"))["score"] == 0
+
+
+def test_other_part_tests_rejected(tmp_path, hidden_tests):
+    results = tmp_path / "results.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "leccion14.grading.grade", "--part", "lstm", "--submission", str(tmp_path),
+         "--tests", str(hidden_tests("cnn")), "--results", str(results)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 2
+    assert "no tiene pruebas de la parte lstm" in completed.stderr
+    assert "build/otter/lstm/autograder/tests" in completed.stderr

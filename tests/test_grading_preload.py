@@ -66,6 +66,8 @@ folder = Path(tempfile.mkdtemp(prefix="sandbox-fork-"))
 recording = record_module("lstm_repsol", module, plan, folder=folder, limits=SandboxLimits(wall_seconds=float(sys.argv[3])))
 cache = folder / "jax-cache"
 cache_entries = sorted(path.name for path in cache.iterdir()) if cache.is_dir() else None
+import shutil
+shutil.rmtree(folder, ignore_errors=True)
 print(json.dumps({"preloaded": preloaded, "keras_in_grader": keras_in_grader, "fork_is_safe": fork_is_safe(), "forked": recording.forked,
                   "results": recording.results, "cache_entries": cache_entries, "log": recording.log_tail}))
 """

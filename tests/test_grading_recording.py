@@ -78,7 +78,7 @@ def test_recording_statuses(tmp_path, lstm_plan, monkeypatch):
         stubs["make_windows"](*probe_args("make_windows/corta"))
     with pytest.raises(ReplayError, match="superó el tiempo máximo"):
         stubs["scale_series"](*probe_args("scale_series/fuga"))
-    with pytest.raises(ReplayError, match="hizo que el proceso terminara"):
+    with pytest.raises(ReplayError, match="hizo que el proceso terminara con el código 3"):
         stubs["build_lstm"]()
     with pytest.raises(ReplayError, match="no grabó la llamada make_windows"):
         stubs["make_windows"](series[:10], 3)

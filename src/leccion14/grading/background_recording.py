@@ -12,7 +12,7 @@ la carpeta de grabación y lee los resultados, como hacía antes el propio autoc
 Las dos mitades a la vez ocupan más memoria. Sin cachés de compilación, una entrega de la CNN
 llegó a 784 MiB (PSS del árbol de procesos). Grabando primero, dentro de un cgroup de 768 MB, llegó
 a 629 MiB (docs/autocorrector.md). Por eso solo se graba en segundo plano con ``MIN_FREE_MEMORY``
-libres (``memory.available_memory``) y si ``BACKGROUND_SWITCH`` no vale ``0``; el paquete de
+libres (``memory.available_memory``) y si ``BACKGROUND_SWITCH`` no vale ``0``. El paquete de
 Gradescope lo pone a ``0``, porque allí el límite de memoria puede no verse desde dentro.
 """
 
@@ -82,12 +82,19 @@ class BackgroundRecording:
         return cls(pid, read_end, folder)
 
     def result(self) -> Recording:
-        """Wait for the child and return its Recording; raise RuntimeError, with the folder deleted, if it failed."""
+        """Wait for the child and return its Recording; raise RuntimeError, with the folder deleted, if it failed.
+
+        If this process is interrupted while waiting (Ctrl+C, SIGTERM), it stops the child, which
+        stops its sandbox, deletes the folder and re-raises.
+        """
         try:
             with open(self._pipe, "rb") as pipe:
                 payload = pipe.read()
-        finally:
-            _, status = os.waitpid(self.pid, 0)
+        except BaseException:
+            self._stop_child()
+            shutil.rmtree(self.folder.parent, ignore_errors=True)
+            raise
+        _, status = os.waitpid(self.pid, 0)
         try:
             message = json.loads(payload)
         except ValueError:
@@ -100,15 +107,16 @@ class BackgroundRecording:
 
     def discard(self) -> None:
         """Stop the child, wait for it and delete its folder; for a grading that failed before using the recording."""
+        os.close(self._pipe)
+        self._stop_child()
+        shutil.rmtree(self.folder.parent, ignore_errors=True)
+
+    def _stop_child(self) -> None:
         try:
             os.kill(self.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-        try:
-            self.result()
-        except RuntimeError:
-            pass
-        shutil.rmtree(self.folder.parent, ignore_errors=True)
+        os.waitpid(self.pid, 0)
 
 
 def _stop(signum, frame):

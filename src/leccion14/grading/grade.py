@@ -25,6 +25,7 @@ import logging
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -296,6 +297,10 @@ def grade_submission(
     return results
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt(f"señal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; always writes the results file.
 
@@ -322,11 +327,19 @@ def main(argv: list[str] | None = None) -> int:
             f"la carpeta de pruebas {arguments.tests} no existe o no tiene pruebas; genera las pruebas con "
             "`make student` (quedan en build/otter/<parte>/autograder/tests)."
         )
+    elif not any(Path(arguments.tests).glob(f"{arguments.part}_*.py")):
+        # Otter Assign names each test file after its question, and every question starts with its part.
+        problem = (
+            f"la carpeta de pruebas {arguments.tests} no tiene pruebas de la parte {arguments.part} (sus archivos "
+            f"no empiezan por {arguments.part}_); usa build/otter/{arguments.part}/autograder/tests."
+        )
     if problem is not None:
         write_results(Path(arguments.results), failure_results("Error interno del autocorrector; avisa al profesorado."))
         print(f"Error: {problem} No se calificó nada; {arguments.results} indica un error interno.", file=sys.stderr)
         return 2
     use_grading_backend()
+    # SIGTERM stops grading like Ctrl+C, so the sandbox and the recording folder are cleaned up.
+    signal.signal(signal.SIGTERM, _interrupted)
     results = grade_submission(arguments.part, Path(arguments.submission), Path(arguments.tests), Path(arguments.results), arguments.plan and Path(arguments.plan))
     print(f"Puntuación: {results['score']}; resultados en {arguments.results}")
     return 0

@@ -17,7 +17,11 @@ class QuietExceptionTestFile(ExceptionTestFile):
     """An ExceptionTestFile whose failure messages never quote the test source."""
 
     def _generate_error_message(self, excp: Exception, context: int = 0) -> str:
-        message = str(excp).strip("'").strip() or "sin mensaje"
+        message = str(excp).strip()
+        # A KeyError's text is the quoted key; any other message keeps its quotes.
+        if isinstance(excp, KeyError) and len(message) >= 2 and message[0] == message[-1] == "'":
+            message = message[1:-1]
+        message = message or "sin mensaje"
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + " […]"
         if isinstance(excp, AssertionError):

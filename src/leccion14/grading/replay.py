@@ -58,6 +58,12 @@ def _raise_recorded(function: str, result: dict) -> None:
         if isinstance(error_type, type) and issubclass(error_type, Exception):
             raise error_type(message)
         raise ReplayError(f"{function} lanzó {class_name}: {message}")
+    returncode = result.get("returncode")
+    if status == recorder.CRASHED and isinstance(returncode, int) and returncode > 0:
+        raise ReplayError(
+            f"{function} hizo que el proceso terminara con el código {returncode}. Las funciones deben devolver "
+            "su resultado: quita las llamadas a sys.exit, os._exit u os.kill."
+        )
     reasons = {
         recorder.TIMED_OUT: f"{function} superó el tiempo máximo y se detuvo. Revisa si tiene un bucle infinito o entrena demasiadas épocas.",
         recorder.CRASHED: (

@@ -483,6 +483,8 @@ def _run_forked_child(module: str, arguments: list[str], workdir: Path, environm
         os.write(2, f"sandbox_launch: no se pudo preparar el sandbox: {error}\n".encode())
         exit_now(SETUP_FAILED)
     try:
+        # The grader may turn SIGTERM into an exception; the sandbox gets the default again.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         sys.argv = [module, *arguments]
         # A fresh copy runs as __main__; the grader's own copy stays untouched (and runpy quiet).
         sys.modules.pop(module, None)
