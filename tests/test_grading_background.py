@@ -63,6 +63,14 @@ limits = SandboxLimits(wall_seconds=60)
 def left_behind():
     return sorted(path.name for path in Path(tempfile.gettempdir()).glob("grabacion-*"))
 
+def sandbox_left():
+    # The forked recorder keeps this process's command line, which names the slow module.
+    time.sleep(0.5)
+    return [
+        process.pid for process in psutil.process_iter(["uids", "cmdline"])
+        if process.info["uids"] and process.info["uids"].real != 0 and str(slow) in " ".join(process.info["cmdline"] or [])
+    ]
+
 # A box without 2 GiB free, or the switch at 0, records in this process, one step after the other.
 background_recording.available_memory = lambda: 768 * 1000**2
 report["started_in_small_box"] = BackgroundRecording.start("lstm_repsol", module, plan, limits) is not None
@@ -88,12 +96,7 @@ time.sleep(2)
 started = time.perf_counter()
 stopped.discard()
 report["discard_seconds"] = time.perf_counter() - started
-time.sleep(0.5)
-# The forked recorder keeps this process's command line, which names the slow module.
-report["sandbox_left_after_discard"] = [
-    process.pid for process in psutil.process_iter(["uids", "cmdline"])
-    if process.info["uids"] and process.info["uids"].real != 0 and str(slow) in " ".join(process.info["cmdline"] or [])
-]
+report["sandbox_left_after_discard"] = sandbox_left()
 report["left_after_discard"] = left_behind()
 
 # Ctrl+C while waiting for the result stops the child and its sandbox, and deletes the folder.
@@ -108,11 +111,7 @@ try:
     waited.result()
 except KeyboardInterrupt:
     report["interrupted_seconds"] = time.perf_counter() - started
-time.sleep(0.5)
-report["sandbox_left_after_interrupt"] = [
-    process.pid for process in psutil.process_iter(["uids", "cmdline"])
-    if process.info["uids"] and process.info["uids"].real != 0 and str(slow) in " ".join(process.info["cmdline"] or [])
-]
+report["sandbox_left_after_interrupt"] = sandbox_left()
 report["left_after_interrupt"] = left_behind()
 
 background = BackgroundRecording.start("lstm_repsol", module, plan, limits)

@@ -142,19 +142,15 @@ class RecordingCache:
         self._recordings.clear()
 
 
-def _log_recording(recording: Recording, background: bool = False) -> Recording:
+def _keep(recording: Recording, module_file: Path, cache: RecordingCache | None, recordings: list | None, background: bool = False) -> Recording:
+    """Log a new recording, and add it to ``cache`` and ``recordings`` where the caller gave them."""
     for gap in recording.isolation:
         log.warning("Aislamiento incompleto: %s", gap)
     origin = "fork del autocorrector con Keras ya cargado" if recording.forked else "intérprete nuevo"
     if background:
         origin += ", en segundo plano"
-    log.info("Grabador de %s (%s): %s", recording.module, origin, {name: result["status"] for name, result in recording.results.items()})
-    return recording
-
-
-def _keep(recording: Recording, module_file: Path, cache: RecordingCache | None, recordings: list | None, background: bool = False) -> Recording:
-    """Log a new recording, and add it to ``cache`` and ``recordings`` where the caller gave them."""
-    _log_recording(recording, background)
+    statuses = {name: result["status"] for name, result in recording.results.items()}
+    log.info("Grabador de %s (%s): %s", recording.module, origin, statuses)
     if cache is not None:
         cache.put(module_file, recording)
     if recordings is not None:
