@@ -1,4 +1,4 @@
-"""Recording in a forked child while the grader starts JAX: crashes, errors, stopping, the gates and matplotlib.
+"""Recording in a forked child while the grader starts JAX: crashes, errors, stopping, the gates, matplotlib and scipy.stats.
 
 Everything runs in one fresh grader process (about 10 s), because a fork is only allowed in a
 process whose JAX has not started and whose initial environment is clean (never pytest's own).
@@ -22,7 +22,8 @@ from leccion14.grading.preload import clean_environment
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="cambiar de usuario y de montajes requiere root")
 
 # The student's module: it imports matplotlib itself, sleeps so that the grader's JAX is running
-# by the time ``dos`` kills the recorder, and ``tres`` needs the relaunch.
+# by the time ``dos`` kills the recorder, ``tres`` needs the relaunch and ``cuatro`` uses the
+# scipy.stats that the grader deferred.
 MODULE = """
 import time
 import matplotlib.pyplot as plt
@@ -37,6 +38,10 @@ def dos():
 
 def tres():
     return 3
+
+def cuatro():
+    from scipy import stats
+    return round(float(stats.norm.ppf(0.975)), 2)
 """
 
 # A module that the grader stops while it is still being imported.
@@ -58,6 +63,8 @@ from leccion14.grading.sandbox import SandboxLimits
 
 plan, module, slow, missing = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
 report = {"preloaded": preload(), "matplotlib_after_keras": "matplotlib" in sys.modules}
+# scikit-learn imported scipy.stats during preload(); it is still a module that loads on first use.
+report["scipy_stats_deferred"] = type(sys.modules["scipy.stats"]).__name__ == "_LazyModule"
 limits = SandboxLimits(wall_seconds=60)
 
 def left_behind():
@@ -75,8 +82,10 @@ def sandbox_left():
 background_recording.available_memory = lambda: 768 * 1000**2
 report["started_in_small_box"] = BackgroundRecording.start("lstm_repsol", module, plan, limits) is not None
 background_recording.available_memory = lambda: 4 * 1024**3
-os.environ[BACKGROUND_SWITCH] = "0"
-report["started_when_switched_off"] = BackgroundRecording.start("lstm_repsol", module, plan, limits) is not None
+report["started_when_switched_off"] = []
+for value in ("0", "false", " OFF", "No"):
+    os.environ[BACKGROUND_SWITCH] = value
+    report["started_when_switched_off"].append(BackgroundRecording.start("lstm_repsol", module, plan, limits) is not None)
 del os.environ[BACKGROUND_SWITCH]
 
 # An error in the child reaches this process, and its folder is deleted.
@@ -119,6 +128,9 @@ import keras
 report["jax_result"] = float(keras.ops.sum(keras.ops.ones((3,))))
 report["fork_safe_after_jax"] = fork_is_safe()
 recording = background.result()
+from sklearn.preprocessing import QuantileTransformer
+import numpy as np
+report["quantiles_after_deferral"] = QuantileTransformer(n_quantiles=5, output_distribution="normal").fit_transform(np.arange(5.0).reshape(-1, 1)).ravel().round(2).tolist()
 report.update(results=recording.results, forked=recording.forked, folder_exists=recording.folder.is_dir())
 recording.remove()
 print(json.dumps(report))
@@ -130,7 +142,7 @@ def grader_report(tmp_path_factory):
     scratch = tmp_path_factory.mktemp("segundo-plano")
     plan = scratch / "plan"
     plan.mkdir()
-    probes = [{"name": name, "function": name, "args": {"type": "tuple", "items": []}, "timeout_s": 30} for name in ("uno", "dos", "tres")]
+    probes = [{"name": name, "function": name, "args": {"type": "tuple", "items": []}, "timeout_s": 30} for name in ("uno", "dos", "tres", "cuatro")]
     write_json(plan / "plan.json", {"module": "lstm_repsol", "module_file": "lstm_repsol.py", "probes": probes})
     module = scratch / "lstm_repsol.py"
     module.write_text(textwrap.dedent(MODULE), encoding="utf-8")
@@ -150,6 +162,13 @@ def grader_report(tmp_path_factory):
 
 
 @ROOT_ONLY
+def test_scipy_stats_loads_on_first_use(grader_report):
+    assert grader_report["scipy_stats_deferred"] is True
+    # scikit-learn's own use of scipy.stats in the grader, and a student's in the sandbox.
+    assert grader_report["quantiles_after_deferral"] == [-5.2, -0.67, 0.0, 0.67, 5.2]
+    assert grader_report["results"]["cuatro"]["value"]["value"] == 1.96
+
+
 def test_keras_loads_without_matplotlib(grader_report):
     assert grader_report["preloaded"]
     assert grader_report["matplotlib_after_keras"] is False
@@ -162,7 +181,7 @@ def test_small_box_records_in_series(grader_report):
 
 @ROOT_ONLY
 def test_switch_records_in_series(grader_report):
-    assert grader_report["started_when_switched_off"] is False
+    assert grader_report["started_when_switched_off"] == [False, False, False, False]
 
 
 @ROOT_ONLY

@@ -1,18 +1,22 @@
 """End-to-end grading of LSTM submissions: reference, untouched stubs and a malformed zip."""
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import pandas as pd
 import psutil
 import pytest
 
 from leccion14 import paths
-from leccion14.grading.grade import grade_submission
-
+from leccion14.grading.grade import ensure_plan, grade_submission
+from leccion14.grading.preload import clean_environment
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +56,16 @@ def test_stubs_score_zero(tmp_path, lstm_tests, plan):
     assert results["score"] == 0
     assert len(results["tests"]) == 5
     assert "Artefacto entrega/lstm_model.keras: no está en la entrega" in results["output"]
+
+
+def test_missing_model_named_in_public_test(tmp_path, lstm_tests, plan, reference_dir):
+    submission = reference_submission(tmp_path / "entrega", reference_dir)
+    (submission / "entrega" / "lstm_model.keras").unlink()
+    results = grade_submission("lstm", submission, lstm_tests, tmp_path / "results.json", plan)
+    forecast = next(test for test in results["tests"] if test["name"] == "lstm_pronostico")
+    assert forecast["score"] < forecast["max_score"]
+    assert "No existe la variable lstm_model" in forecast["output"]
+    assert "AttributeError" not in json.dumps(results, ensure_ascii=False)
 
 
 def test_hidden_source_never_shown(tmp_path, lstm_tests, plan):
@@ -99,3 +113,55 @@ def test_other_part_tests_rejected(tmp_path, hidden_tests):
     assert completed.returncode == 2
     assert "no tiene pruebas de la parte lstm" in completed.stderr
     assert "build/otter/lstm/autograder/tests" in completed.stderr
+
+
+@pytest.mark.parametrize(
+    "stop, background, previous",
+    [(signal.SIGTERM, "1", False), (signal.SIGINT, "0", True)],
+    ids=["sigterm-en-segundo-plano", "ctrl-c-grabando-primero"],
+)
+def test_interrupted_grade(tmp_path, lstm_tests, plan, stop, background, previous):
+    """Ctrl+C or SIGTERM while the sandbox runs: exit 128 + signal, no sandbox or folder left behind,
+    and a results file that reports the interruption, or the one written before kept as it was (about 6 s each)."""
+    ensure_plan("lstm", plan)
+    submission = tmp_path / "entrega"
+    submission.mkdir()
+    (submission / "lstm_repsol.py").write_text("import time\ntime.sleep(300)\n", encoding="utf-8")
+    results = tmp_path / "results.json"
+    if previous:
+        results.write_text('{"score": 7.0}', encoding="utf-8")
+    # A temporary folder of its own that the sandbox user can enter, to look for what is left in it.
+    private = Path(tempfile.mkdtemp(prefix="interrumpida-"))
+    private.chmod(0o711)
+    environment = {**clean_environment(dict(os.environ)), "TMPDIR": str(private), "LECCION14_BACKGROUND_RECORDING": background}
+    command = [
+        sys.executable, "-m", "leccion14.grading.grade", "--part", "lstm", "--submission", str(submission),
+        "--tests", str(lstm_tests), "--results", str(results), "--plan", str(plan),
+    ]
+    try:
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        # The sandboxed recorder writes this marker just before it imports the module, which then sleeps.
+        while not list(private.glob("grabacion-*/grabacion/results/import.started")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=60)
+        left = sorted(path.name for path in private.iterdir())
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+    assert process.returncode == 128 + stop, stderr[-2000:]
+    assert f"Calificación interrumpida ({stop.name})" in stderr
+    assert "Traceback" not in stderr
+    assert left == []
+    time.sleep(0.5)
+    running = [process.pid for process in psutil.process_iter(["cmdline"]) if str(submission) in " ".join(process.info["cmdline"] or [])]
+    assert running == []
+    stored = json.loads(results.read_text(encoding="utf-8"))
+    if previous:
+        assert stored == {"score": 7.0}
+        assert "se conserva" in stderr
+    else:
+        assert stored["score"] == 0
+        assert "se interrumpió antes de terminar" in stored["output"]

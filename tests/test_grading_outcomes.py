@@ -1,5 +1,7 @@
 """Measures of trained artefacts on the real data: CNN test accuracy and forecast diagnostics."""
 
+import re
+
 import keras
 import numpy as np
 import pandas as pd
@@ -88,6 +90,8 @@ def test_summary_reports_mase(reference_forecasts):
 
     assert summary.startswith("Tu pronóstico: RMSE ")
     assert "MASE" in summary
+    # Decimal commas, as the students write numbers.
+    assert re.match(r"Tu pronóstico: RMSE \d+,\d{3} € y MASE \d+,\d{2}\.", summary), summary
     assert forecast_summary(reference_forecasts.iloc[WINDOW:]) is None
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from leccion14.grading import recorder
 from leccion14.grading.grade import ensure_plan
-from leccion14.grading.recording import record_module
-from leccion14.grading.replay import Replayer, ReplayError
+from leccion14.grading.recording import build_plan, plan_fingerprints, probes_for, record_module
+from leccion14.grading.replay import Replayer, ReplayError, fingerprint
 from leccion14.grading.sandbox_cache import RECORDING_CACHE, ensure_filled, ignore_caches, plan_cache_dir, warm
 from leccion14.probes import probe_args
 from leccion14 import paths
@@ -84,15 +84,49 @@ def test_recording_statuses(tmp_path, lstm_plan, monkeypatch):
         stubs["make_windows"](series[:10], 3)
 
 
+def test_repeated_timeouts_shortened(tmp_path, lstm_plan):
+    """Once a probe of make_windows runs out of time, its other probes get the shorter repeat time (about 12 s)."""
+    shutil.copytree(lstm_plan, tmp_path / "plan")
+    plan_file = tmp_path / "plan" / "plan.json"
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    for probe in plan["probes"]:
+        probe.update(timeout_s=3, repeat_timeout_s=1)
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    module = tmp_path / "lstm_repsol.py"
+    module.write_text(SOLUTION.read_text(encoding="utf-8") + "\n\ndef make_windows(series, window):\n    while True:\n        pass\n", encoding="utf-8")
+
+    recording = record_module("lstm_repsol", module, tmp_path / "plan")
+    windows = {name: result for name, result in recording.results.items() if name.startswith("make_windows/")}
+    assert [result["status"] for result in windows.values()] == [recorder.TIMED_OUT] * 4
+    assert [result["seconds"] for result in windows.values()] == [3, 1, 1, 1]
+    # make_test_windows loops too, inside make_windows, but it is another function: its full time.
+    assert recording.results["make_test_windows/serie_300_y_50"]["status"] == recorder.TIMED_OUT
+    assert recording.results["make_test_windows/serie_300_y_50"]["seconds"] == 3
+    assert recording.results["build_lstm"]["status"] == recorder.RETURNED
+
+
 def test_replay_updates_model_in_place(lstm_plan):
     recording = record_module("lstm_repsol", SOLUTION, lstm_plan)
-    stubs = Replayer("lstm_repsol", recording.folder, recording.results).functions()
+    # As the grader builds it: calls looked up by the fingerprints stored in the plan.
+    stubs = Replayer("lstm_repsol", recording.folder, recording.results, plan_fingerprints(lstm_plan)).functions()
     model, = probe_args("compile_lstm")
     stubs["compile_lstm"](model)
     assert model.get_compile_config()["loss"] == "mean_squared_error"
     scaler, train_scaled, _ = stubs["scale_series"](*probe_args("scale_series/fuga"))
     assert train_scaled.max() == pytest.approx(1.0)
     assert scaler.inverse_transform([[1.0]])[0, 0] == pytest.approx(probe_args("scale_series/fuga")[0].max())
+
+    # Fingerprints that match no call: the replay uses the plan's, it does not rebuild them.
+    unknown = Replayer("lstm_repsol", recording.folder, recording.results, dict.fromkeys(recording.results, "0" * 64)).functions()
+    with pytest.raises(ReplayError, match="no grabó la llamada make_windows"):
+        unknown["make_windows"](*probe_args("make_windows/serie_300"))
+
+
+@pytest.mark.parametrize("module", ["lstm_repsol", "cnn_cifar"])
+def test_plan_fingerprints_match_test_calls(tmp_path, module):
+    """The fingerprints stored in a plan are those of the arguments that tests build with probe_args."""
+    fingerprints = plan_fingerprints(build_plan(module, tmp_path / "plan"))
+    assert fingerprints == {name: fingerprint(tuple(probe_args(name))) for name in probes_for(module)}
 
 
 @pytest.mark.skipif(__import__("os").geteuid() != 0, reason="sin root no hay cambio de usuario")

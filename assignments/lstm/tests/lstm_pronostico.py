@@ -17,6 +17,7 @@ def test_pronostico_publico(lstm_forecasts, lstm_model, lstm_history):
     assert len(lstm_forecasts) == len(test), f'Hay {len(lstm_forecasts)} pronósticos y {len(test)} días de prueba; debe haber uno por día.'
     assert lstm_forecasts.index.equals(test.index), 'El índice de lstm_forecasts no son las fechas de prueba; usa index=test.index.'
     assert np.isfinite(lstm_forecasts.to_numpy()).all(), 'lstm_forecasts contiene valores NaN o infinitos.'
+    assert lstm_model is not None, 'No existe la variable lstm_model; ejecuta las celdas de entrenamiento (en la entrega: falta entrega/lstm_model.keras o no es válido).'
     assert tuple(lstm_model.input_shape) == (None, 100, 1), f'lstm_model tiene entrada {lstm_model.input_shape}; debe ser (None, 100, 1).'
     assert isinstance(lstm_history, dict) and 'loss' in lstm_history, "lstm_history debe ser el diccionario history.history, con la clave 'loss'."
 

@@ -9,11 +9,13 @@ leer las pruebas: en la máquina de CI de 2 núcleos, las dos mitades corren a l
 El hijo no ejecuta código del estudiante ni lee sus artefactos. Solo copia el plan y el módulo en
 la carpeta de grabación y lee los resultados, como hacía antes el propio autocorrector.
 
-Las dos mitades a la vez ocupan más memoria. Sin cachés de compilación, una entrega de la CNN
-llegó a 784 MiB (PSS del árbol de procesos). Grabando primero, dentro de un cgroup de 768 MB, llegó
-a 629 MiB (docs/autocorrector.md). Por eso solo se graba en segundo plano con ``MIN_FREE_MEMORY``
-libres (``memory.available_memory``) y si ``BACKGROUND_SWITCH`` no vale ``0``. El paquete de
-Gradescope lo pone a ``0``, porque allí el límite de memoria puede no verse desde dentro.
+Las dos mitades a la vez ocupan más memoria. Sin cachés de compilación, una entrega de la LSTM
+llegó a 725 MiB (PSS del árbol de procesos), y grabando primero, dentro de un cgroup de 768 MB, a
+554 MiB (docs/autocorrector.md; en mediciones anteriores, con más módulos cargados, 784 y 629 MiB).
+Por eso solo se graba en segundo plano con ``MIN_FREE_MEMORY`` libres
+(``memory.available_memory``) y si ``BACKGROUND_SWITCH`` no lo apaga (``0``, ``false``, ``no`` u
+``off``). El paquete de Gradescope lo pone a ``0``, porque allí el límite de memoria puede no verse
+desde dentro.
 """
 
 import json
@@ -29,10 +31,11 @@ from .recording import Recording, new_recording_folder, record_module
 from .sandbox import SandboxLimits
 
 _PR_SET_PDEATHSIG = 1
-# Free memory needed to record in the background: more than twice the 784 MiB peak above.
+# Free memory needed to record in the background: more than twice the largest peak measured (784 MiB).
 MIN_FREE_MEMORY = 2 * 1024**3
-# Environment variable that turns recording in the background off when set to 0.
+# Environment variable that turns recording in the background off with one of SWITCHED_OFF.
 BACKGROUND_SWITCH = "LECCION14_BACKGROUND_RECORDING"
+SWITCHED_OFF = frozenset({"0", "false", "no", "off"})
 
 
 class ChildStopped(Exception):
@@ -41,7 +44,7 @@ class ChildStopped(Exception):
 
 def background_allowed() -> bool:
     """Return whether this process may record in the background: not switched off, and enough free memory."""
-    if os.environ.get(BACKGROUND_SWITCH) == "0":
+    if os.environ.get(BACKGROUND_SWITCH, "").strip().lower() in SWITCHED_OFF:
         return False
     free = available_memory()
     return free is not None and free >= MIN_FREE_MEMORY

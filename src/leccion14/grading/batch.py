@@ -35,7 +35,7 @@ from .batch_output import BatchError
 from .cgroups import remove_group
 from .duplicates import find_duplicates, write_duplicate_report
 from .feedback import feedback_markdown
-from .grade import MODULES, default_plan_dir, ensure_plan
+from .grade import INTERNAL_ERROR, MODULES, default_plan_dir, ensure_plan
 from .preload import clean_environment
 from .results import failure_results, write_results
 from .sandbox import HIDDEN_PATHS_VARIABLE, SANDBOX_UID_VARIABLE, kill_account_processes
@@ -242,7 +242,7 @@ class _Batch:
         elif report is None or not results_path.is_file():
             report = {"status": "error", "message": f"el proceso de calificación terminó con el código {returncode}", "fingerprints": {}}
             if not results_path.is_file():
-                write_results(results_path, failure_results("Error interno del autocorrector; avisa al profesorado."))
+                write_results(results_path, failure_results(INTERNAL_ERROR))
         results = json.loads(results_path.read_text(encoding="utf-8"))
         write_text_atomic(folder / "retroalimentacion.md", feedback_markdown(name, report["status"], results))
         state = {

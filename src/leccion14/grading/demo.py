@@ -16,6 +16,7 @@ from .dataset import ensure_grading_data
 from .grade import RecordingCache, grade_submission
 from .package import otter_tests_dir
 from .samples import SampleSubmission, build_submission, feedback_text, load_corpus, score_differences, standard_samples
+from ..spanish_numbers import decimal
 
 
 @dataclass
@@ -60,9 +61,6 @@ def grade_samples(
     return graded
 
 
-def _points(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
 
 def grade_table(graded: list[GradedSample]) -> str:
     """Return the grade table: one row per sample with its score, the expected score and the verdict."""
@@ -78,7 +76,7 @@ def grade_table(graded: list[GradedSample]) -> str:
         verdict = "correcto" if not item.problems else "DIFERENTE"
         lines.append(
             f"{item.sample.name:<28} {item.sample.part:<5} "
-            f"{_points(item.results['score']) + '/' + _points(possible):>9} {_points(expected):>9}  "
+            f"{decimal(item.results['score']) + '/' + decimal(possible):>9} {decimal(expected):>9}  "
             f"{verdict:<10} {item.sample.description}"
         )
     return "\n".join(lines)

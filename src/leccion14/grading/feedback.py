@@ -1,5 +1,7 @@
 """Página de retroalimentación en Markdown para el estudiante, a partir de ``results.json``."""
 
+from ..spanish_numbers import decimal
+
 STATUS_TEXT = {
     "ok": "calificada",
     "timeout": "calificada; parte del código superó su tiempo máximo",
@@ -7,9 +9,6 @@ STATUS_TEXT = {
     "invalid": "no calificada: la entrega no se pudo leer",
 }
 
-
-def _points(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
 
 
 def _fenced(text: str) -> str:
@@ -29,7 +28,7 @@ def feedback_markdown(submission: str, status: str, results: dict) -> str:
         f"# Retroalimentación de la entrega `{submission}`",
         "",
         f"- Estado: {STATUS_TEXT.get(status, status)}.",
-        f"- Puntuación: {_points(round(results.get('score', 0), 3))}" + (f" de {_points(possible)}." if tests else "."),
+        f"- Puntuación: {decimal(round(results.get('score', 0), 3))}" + (f" de {decimal(possible)}." if tests else "."),
         "",
         "## Resumen",
         "",
@@ -37,7 +36,7 @@ def feedback_markdown(submission: str, status: str, results: dict) -> str:
     ]
     if tests:
         lines += ["", "## Apartados", "", "| Apartado | Puntos | Máximo |", "|---|---:|---:|"]
-        lines += [f"| {test['name']} | {_points(test['score'])} | {_points(test['max_score'])} |" for test in tests]
+        lines += [f"| {test['name']} | {decimal(test['score'])} | {decimal(test['max_score'])} |" for test in tests]
         for test in tests:
             lines += ["", f"### {test['name']}", "", _fenced(test.get("output", ""))]
     return "\n".join(lines) + "\n"

@@ -39,12 +39,14 @@ from .background_recording import BackgroundRecording
 from .backend import enable_compilation_cache, loaded_backend, use_grading_backend
 from .models import SubmissionError
 from .preload import preload
-from .recording import Recording, record_module
+from .recording import Recording, plan_fingerprints, record_module
 from .sandbox import SandboxLimits
 from .results import failure_results, gradescope_results, write_results
 from .submission import PARTS, find_file, unpack_submission
 
 MODULES = {"cnn": "cnn_cifar", "lstm": "lstm_repsol"}
+INTERNAL_ERROR = "Error interno del autocorrector; avisa al profesorado."
+INTERRUPTED = "La calificación se interrumpió antes de terminar (Ctrl+C o una señal de parada), así que no hay nota. Hay que volver a calificar la entrega."
 # File in a plan folder that stores probes_fingerprint() of the probes it was built from.
 PLAN_STAMP = "probes.sha256"
 log = logging.getLogger("leccion14.grading")
@@ -66,10 +68,11 @@ def default_compilation_cache_dir() -> Path:
 
 
 def probes_fingerprint() -> str:
-    """Return a hash of the probe definitions; a plan built from other probes is stale."""
+    """Return a hash of the probe definitions and the plan layout; a plan built from others is stale."""
     from .. import probes
+    from .recording import PLAN_FORMAT
 
-    return sha256_of(Path(probes.__file__))
+    return f"{sha256_of(Path(probes.__file__))}-{PLAN_FORMAT}"
 
 
 def ensure_plan(part: str, plan_dir: Path, warm_cache: bool = True) -> Path:
@@ -226,7 +229,8 @@ def _grade(
     from .replay import Replayer
 
     try:
-        environment = {**Replayer(module, recording.folder, recording.results).functions(), **artefacts}
+        replayer = Replayer(module, recording.folder, recording.results, plan_fingerprints(plan_dir))
+        environment = {**replayer.functions(), **artefacts}
         questions = run_test_files(test_files, environment)
     finally:
         if recording.folder != plan_dir and cache is None:
@@ -276,8 +280,11 @@ def grade_submission(
     new recording, for a batch that reports the probes' statuses. ``background`` allows the
     recording in a child process (``background_recording``) where memory allows it.
     """
-    results = failure_results("Error interno del autocorrector; avisa al profesorado.")
+    results = failure_results(INTERNAL_ERROR)
     start = time.perf_counter()
+    # An interrupted run leaves a results file written earlier as it was.
+    keep_previous = False
+    existed = Path(results_path).exists()
     try:
         plan_dir = ensure_plan(part, Path(plan_dir or default_plan_dir(part)))
         with tempfile.TemporaryDirectory(prefix="calificacion-") as scratch:
@@ -286,15 +293,28 @@ def grade_submission(
         results = failure_results(str(error))
     except Exception:  # noqa: BLE001 - whatever happens, Gradescope must get a results file
         log.error("La calificación falló:\n%s", traceback.format_exc())
+    except KeyboardInterrupt:
+        results = failure_results(INTERRUPTED)
+        keep_previous = existed
+        raise
     finally:
         results["execution_time"] = round(time.perf_counter() - start, 2)
-        write_results(results_path, results)
+        if not keep_previous:
+            write_results(results_path, results)
         _write_stats(time.perf_counter() - start)
     return results
 
 
+class GradingStopped(KeyboardInterrupt):
+    """SIGTERM during grading, handled like Ctrl+C; ``signum`` sets the exit status (128 + signum)."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"señal {signum}")
+        self.signum = signum
+
+
 def _interrupted(signum, frame):
-    raise KeyboardInterrupt(f"señal {signum}")
+    raise GradingStopped(signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
 
     The exit status is 2 when the grader's own input is wrong (a missing submission path, or a tests
     folder without tests), checked before grading, so a typo in a shell does not look like a graded
-    0; otherwise it is 0.
+    0; 130 after Ctrl+C and 143 after SIGTERM, as a shell reports a process they stop; otherwise 0.
+    An interrupted run writes a results file that reports the interruption, unless one already existed.
     """
     from ..spanish_argparse import SpanishArgumentParser
 
@@ -330,13 +351,28 @@ def main(argv: list[str] | None = None) -> int:
             f"no empiezan por {arguments.part}_); usa build/otter/{arguments.part}/autograder/tests."
         )
     if problem is not None:
-        write_results(Path(arguments.results), failure_results("Error interno del autocorrector; avisa al profesorado."))
+        write_results(Path(arguments.results), failure_results(INTERNAL_ERROR))
         print(f"Error: {problem} No se calificó nada; {arguments.results} indica un error interno.", file=sys.stderr)
         return 2
     use_grading_backend()
     # SIGTERM stops grading like Ctrl+C, so the sandbox and the recording folder are cleaned up.
     signal.signal(signal.SIGTERM, _interrupted)
-    results = grade_submission(arguments.part, Path(arguments.submission), Path(arguments.tests), Path(arguments.results), arguments.plan and Path(arguments.plan))
+    existed = Path(arguments.results).exists()
+    try:
+        results = grade_submission(arguments.part, Path(arguments.submission), Path(arguments.tests), Path(arguments.results), arguments.plan and Path(arguments.plan))
+    except KeyboardInterrupt as stop:
+        signum = getattr(stop, "signum", signal.SIGINT)
+        outcome = (
+            f"se conserva el {arguments.results} que ya existía"
+            if existed
+            else f"{arguments.results} lo indica, sin nota"
+        )
+        print(
+            f"Calificación interrumpida ({signal.Signals(signum).name}): la entrega no se calificó; {outcome}. "
+            "Vuelve a ejecutar la orden para calificarla.",
+            file=sys.stderr,
+        )
+        return 128 + signum
     print(f"Puntuación: {results['score']}; resultados en {arguments.results}")
     return 0
 

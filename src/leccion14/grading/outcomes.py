@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..metrics import mase, rmse
+from ..spanish_numbers import decimal
 from .dataset import cifar_test_set, repsol_csv
 
 EVALUATION_BATCH = 100
@@ -124,9 +125,9 @@ def forecast_summary(forecasts) -> str | None:
 
     errors = forecast_errors(forecasts)
     return (
-        f"Tu pronóstico: RMSE {errors['rmse']:.3f} € y MASE {errors['mase']:.2f}. El MASE divide el error absoluto "
+        f"Tu pronóstico: RMSE {decimal(errors['rmse'], 3)} € y MASE {decimal(errors['mase'], 2)}. El MASE divide el error absoluto "
         "medio entre el de la persistencia («mañana = hoy») en el entrenamiento; un MASE menor que 1 mejora a la persistencia. "
-        f"La persistencia tiene en prueba un RMSE de {persistence_rmse():.3f} €."
+        f"La persistencia tiene en prueba un RMSE de {decimal(persistence_rmse(), 3)} €."
     )
 
 
@@ -184,8 +185,8 @@ def forecast_problem(forecasts, model=None) -> str | None:
     values = forecasts.to_numpy(dtype="float64")
     if np.abs(values).max() < test.min() / 2:
         return (
-            f"Los pronósticos van de {values.min():.3f} a {values.max():.3f} y los precios de prueba de "
-            f"{test.min():.2f} € a {test.max():.2f} €: siguen en la escala [0, 1] del MinMaxScaler. "
+            f"Los pronósticos van de {decimal(values.min(), 3)} a {decimal(values.max(), 3)} y los precios de prueba de "
+            f"{decimal(test.min(), 2)} € a {decimal(test.max(), 2)} €: siguen en la escala [0, 1] del MinMaxScaler. "
             "Pásalos a euros con scaler.inverse_transform (forecast_euros)."
         )
 

@@ -22,6 +22,11 @@ from .sandbox import SandboxLimits, prepare_workdir, run_python_sandboxed
 # Seconds one probe may run before SIGALRM stops it; training probes get more.
 PROBE_TIMEOUT_S = 30
 TRAINING_PROBE_TIMEOUT_S = 90
+# Seconds for each further probe of a function that already ran out of time (recorder.record).
+# The slowest probe besides training took 0.32 s in the recorder (build_lstm, 2-core CI machine).
+REPEAT_TIMEOUT_S = 5
+# Version of plan.json's layout; a plan of another version is rebuilt (grade.ensure_plan).
+PLAN_FORMAT = 2
 # Exit codes of a recorder stopped by the sandbox: SIGKILL (wall clock, or RLIMIT_CPU's hard
 # limit) and SIGXCPU (RLIMIT_CPU's soft limit).
 KILLED_BY_LIMITS = (-9, -24)
@@ -63,20 +68,32 @@ def build_plan(module: str, folder: Path) -> Path:
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    from .replay import fingerprint
+
     encoder = Encoder(folder, prefix="a")
     probes = []
     for name in probes_for(module):
         probe = PROBES[name]
+        arguments = tuple(probe.make_args())
         probes.append(
             {
                 "name": name,
                 "function": probe.function,
-                "args": encoder.encode(tuple(probe.make_args())),
+                "args": encoder.encode(arguments),
+                # The replay looks calls up by this hash, so grading never rebuilds the arguments.
+                "fingerprint": fingerprint(arguments),
                 "timeout_s": _timeout_for(probe.function),
+                "repeat_timeout_s": REPEAT_TIMEOUT_S,
             }
         )
-    write_json(folder / "plan.json", {"module": module, "module_file": f"{module}.py", "probes": probes})
+    write_json(folder / "plan.json", {"format": PLAN_FORMAT, "module": module, "module_file": f"{module}.py", "probes": probes})
     return folder
+
+
+def plan_fingerprints(plan_folder: Path) -> dict[str, str]:
+    """Return the argument fingerprint of every probe in ``plan_folder``'s plan, by probe name."""
+    plan = json.loads((Path(plan_folder) / "plan.json").read_text(encoding="utf-8"))
+    return {probe["name"]: probe["fingerprint"] for probe in plan["probes"]}
 
 
 def new_recording_folder(module: str) -> Path:

@@ -93,14 +93,17 @@ def _update_model(target: Any, recorded: Any) -> None:
 class Replayer:
     """Replay stubs for one recorded module, built from a ``Recording``'s results and folder."""
 
-    def __init__(self, module: str, folder: Path, results: dict[str, dict]):
+    def __init__(self, module: str, folder: Path, results: dict[str, dict], fingerprints: dict[str, str] | None = None):
+        """``fingerprints`` gives each probe's argument fingerprint (``recording.plan_fingerprints``);
+        without it, or for a probe it lacks, the arguments are built again here."""
         self.module = module
         self.folder = Path(folder)
         self.results = results
         self._by_function: dict[str, dict[str, str]] = {}
+        fingerprints = fingerprints or {}
         for name in results:
             probe = PROBES[name]
-            key = fingerprint(tuple(probe_args(name)))
+            key = fingerprints.get(name) or fingerprint(tuple(probe_args(name)))
             self._by_function.setdefault(probe.function, {})[key] = name
 
     def _load(self, path: Path):

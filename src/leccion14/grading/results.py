@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .codec import write_json
+from ..spanish_numbers import decimal
 
 if TYPE_CHECKING:
     # Importing Otter costs about 70 MB; the grading process must stay small while the sandboxed
@@ -17,16 +18,13 @@ if TYPE_CHECKING:
     from .otter_tests import QuestionResult
 
 
-def _points(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
-
 
 def question_output(question: QuestionResult) -> str:
     """Return the Spanish feedback of one question: each case, passed or failed, with its message."""
     lines = []
     for number, case in enumerate(question.cases, start=1):
         kind = "oculta" if case.hidden else "pública"
-        header = f"Prueba {kind} {number} ({_points(case.points)} pt): "
+        header = f"Prueba {kind} {number} ({decimal(case.points)} pt): "
         if case.passed:
             lines.append(header + "superada.")
         else:
@@ -38,7 +36,7 @@ def gradescope_results(questions: list[QuestionResult], notes: list[str]) -> dic
     """Build the results dict: one test per question and a Spanish summary in ``output``."""
     total = sum(question.score for question in questions)
     possible = sum(question.max_score for question in questions)
-    summary = [f"Puntuación: {_points(round(total, 3))} de {_points(possible)}."]
+    summary = [f"Puntuación: {decimal(round(total, 3))} de {decimal(possible)}."]
     failed = [question.name for question in questions if question.score < question.max_score]
     if failed:
         summary.append("Apartados con pruebas fallidas: " + ", ".join(failed) + ". Cada apartado explica qué cambiar.")
