@@ -49,7 +49,7 @@ handout: install
 
 grade: install
 	@test -n "$(SUBMISSIONS)" -a -n "$(OUT)" || { echo "Uso: make grade SUBMISSIONS=<carpeta de entregas> OUT=<carpeta de resultados>" >&2; exit 2; }
-	$(PY) -m leccion14.cli grade --submissions "$(SUBMISSIONS)" --out "$(OUT)" $(if $(PART),--part $(PART)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(FORCE),--force)
+	$(PY) -m leccion14.cli grade --submissions "$(SUBMISSIONS)" --out "$(OUT)" $(if $(PART),--part $(PART)) $(if $(WORKERS),--workers $(WORKERS)) $(if $(filter-out 0 no false,$(FORCE)),--force)
 
 bench: install
 	$(PY) -m leccion14.bench --out BENCHMARKS.md

@@ -153,6 +153,66 @@ def test_force_regrades_all(tmp_path, lstm_tests, plan_dir):
     assert (summary.graded, summary.skipped) == (2, 0)
 
 
+def test_sigterm_keeps_earlier_grades(tmp_path, lstm_tests, plan_dir):
+    """SIGTERM during a forced regrade: exit 143, nothing left running or in /tmp, and every earlier
+    grade kept, also that of the submission being regraded (about 15 s)."""
+    import shutil
+    import signal
+    import tempfile
+    import time
+    from pathlib import Path
+
+    import psutil
+
+    submissions = broken_zips(tmp_path / "entregas", ["uno"])
+    stub_submission(submissions / "lenta")
+    out = tmp_path / "salida"
+    run_batch(submissions, out, part="lstm", tests_dir=lstm_tests, workers=1, plan_dir=plan_dir, progress=False)
+    files = [out / "entregas" / name / file for name in ("lenta", "uno.zip") for file in ("estado.json", "results.json", "retroalimentacion.md")]
+    before = [path.read_text(encoding="utf-8") for path in files]
+    # Sorted first, so the single worker is inside this module's import when the signal arrives.
+    (submissions / "lenta" / "lstm_repsol.py").write_text("import time\ntime.sleep(300)\n", encoding="utf-8")
+
+    private = Path(tempfile.mkdtemp(prefix="lote-detenido-"))
+    private.chmod(0o711)
+    command = [
+        sys.executable, "-m", "leccion14.cli", "grade", "--submissions", str(submissions), "--out", str(out),
+        "--part", "lstm", "--tests", str(lstm_tests), "--workers", "1", "--force",
+    ]
+    environment = {**os.environ, "TMPDIR": str(private), "LECCION14_GRADING_PLANS": str(plan_dir.parent)}
+    try:
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not list(private.glob("lote-*/grabacion-*/grabacion/results/import.started")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
+        descendants = psutil.Process(process.pid).children(recursive=True)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+        time.sleep(1)
+        left = sorted(path.name for path in private.iterdir())
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+    assert process.returncode == 128 + signal.SIGTERM, stderr[-2000:]
+    assert "Interrumpido (SIGTERM)" in stderr
+    assert "conservan su nota anterior" in stderr
+    assert descendants
+    assert [child.pid for child in descendants if child.is_running() and child.status() != psutil.STATUS_ZOMBIE] == []
+    assert left == []
+    assert [path.read_text(encoding="utf-8") for path in files] == before
+    with open(out / "grades.csv", encoding="utf-8") as handle:
+        assert [row["entrega"] for row in csv.DictReader(handle)] == ["lenta", "uno.zip"]
+
+
+def test_public_tests_error(tmp_path):
+    from leccion14 import paths
+
+    submissions = broken_zips(tmp_path / "entregas", ["uno"])
+    with pytest.raises(BatchError, match="no tiene pruebas ocultas de la parte lstm"):
+        run_batch(submissions, tmp_path / "salida", part="lstm", tests_dir=paths.REPO_ROOT / "assignments" / "lstm" / "tests")
+
+
 def test_missing_folder_error(tmp_path):
     with pytest.raises(BatchError, match="No existe la carpeta de entregas .*no_existe"):
         run_batch(tmp_path / "no_existe", tmp_path / "salida")

@@ -68,6 +68,15 @@ def test_missing_model_named_in_public_test(tmp_path, lstm_tests, plan, referenc
     assert "AttributeError" not in json.dumps(results, ensure_ascii=False)
 
 
+def test_replay_errors_without_class_name(tmp_path, lstm_tests, plan, reference_dir):
+    submission = reference_submission(tmp_path / "entrega", reference_dir)
+    (submission / "lstm_repsol.py").unlink()
+    results = grade_submission("lstm", submission, lstm_tests, tmp_path / "results.json", plan)
+    text = json.dumps(results, ensure_ascii=False)
+    assert "No se pudo importar el módulo del estudiante" in text
+    assert "ReplayError" not in text
+
+
 def test_hidden_source_never_shown(tmp_path, lstm_tests, plan):
     submission = tmp_path / "entrega"
     submission.mkdir()
@@ -101,6 +110,36 @@ def test_missing_tests_checked_first(tmp_path):
     assert "No se calificó nada" in completed.stderr
     assert "Puntuación" not in completed.stdout
     assert json.loads(results.read_text(encoding="utf-8"))["score"] == 0
+
+
+def run_grade_command(*arguments):
+    command = [sys.executable, "-m", "leccion14.grading.grade", *map(str, arguments)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_input_error_keeps_results_file(tmp_path, lstm_tests):
+    results = tmp_path / "results.json"
+    results.write_text('{"score": 7.0}', encoding="utf-8")
+    completed = run_grade_command("--part", "lstm", "--submission", tmp_path / "no_existe", "--tests", lstm_tests, "--results", results)
+    assert completed.returncode == 2
+    assert "la entrega" in completed.stderr
+    assert "no se ha creado ni modificado" in completed.stderr
+    assert json.loads(results.read_text(encoding="utf-8")) == {"score": 7.0}
+
+
+def test_input_error_creates_no_folder(tmp_path, lstm_tests):
+    results = tmp_path / "no_existe" / "results.json"
+    completed = run_grade_command("--part", "lstm", "--submission", tmp_path / "no_existe", "--tests", lstm_tests, "--results", results)
+    assert completed.returncode == 2
+    assert not results.parent.exists()
+
+
+def test_public_tests_rejected(tmp_path):
+    public = paths.REPO_ROOT / "assignments" / "lstm" / "tests"
+    completed = run_grade_command("--part", "lstm", "--submission", tmp_path, "--tests", public, "--results", tmp_path / "results.json")
+    assert completed.returncode == 2
+    assert "solo tiene pruebas públicas" in completed.stderr
+    assert "build/otter/lstm/autograder/tests" in completed.stderr
 
 
 def test_other_part_tests_rejected(tmp_path, hidden_tests):

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import paths
+from .spanish_numbers import decimal
 
 CALIBRATION_FILE = paths.REPO_ROOT / "autograder" / "calibration.json"
 CNN_SEEDS = 5
@@ -31,13 +32,13 @@ def run_calibration(path: Path = CALIBRATION_FILE, cnn_seeds: int = CNN_SEEDS, l
     for seed in range(cnn_seeds):
         print(f"== CNN, semilla {seed} ({seed + 1}/{cnn_seeds}) ==", flush=True)
         cnn_runs.append(run_cnn(seed, verbose=2).metrics)
-        print(f"   exactitud en prueba {cnn_runs[-1]['test_accuracy']:.4f}", flush=True)
+        print(f"   exactitud en prueba {decimal(cnn_runs[-1]['test_accuracy'], 4)}", flush=True)
 
     lstm_runs = []
     for seed in range(lstm_seeds):
         print(f"== LSTM, semilla {seed} ({seed + 1}/{lstm_seeds}) ==", flush=True)
         lstm_runs.append(run_lstm(seed, verbose=0).metrics)
-        print(f"   RMSE {lstm_runs[-1]['rmse_eur']:.4f} €", flush=True)
+        print(f"   RMSE {decimal(lstm_runs[-1]['rmse_eur'], 4)} €", flush=True)
 
     summary = {
         "command": " ".join(["python -m leccion14.cli", *(shlex.quote(argument) for argument in sys.argv[1:])]),

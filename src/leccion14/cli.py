@@ -9,6 +9,7 @@ from pathlib import Path
 from . import paths
 from .errors import CourseDataError
 from .spanish_argparse import SpanishArgumentParser
+from .spanish_numbers import decimal
 
 
 def _parse_int(text: str, minimum: int, requirement: str, example: int) -> int:
@@ -99,12 +100,23 @@ def _command_handout(arguments: argparse.Namespace) -> None:
 
 
 def _command_grade(arguments: argparse.Namespace) -> None:
+    import signal
+
     from .grading.batch import run_batch
     from .grading.batch_output import DUPLICATES, GRADES, SUMMARY_PLOT, BatchError
+    from .grading.grade import GradingStopped
 
     # Warnings as before, plus the notice that the first batch on a machine fills the compilation cache.
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("leccion14.grading.sandbox_cache").setLevel(logging.INFO)
+
+    # SIGTERM and SIGHUP (a closed terminal) stop the batch like Ctrl+C, which kills the workers and
+    # their sandboxes. By default they would end this process alone and leave the workers running.
+    def stop(signum, frame):
+        raise GradingStopped(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
     try:
         summary = run_batch(
             Path(arguments.submissions),
@@ -118,13 +130,20 @@ def _command_grade(arguments: argparse.Namespace) -> None:
     except BatchError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interruption:
+        signum = getattr(interruption, "signum", signal.SIGINT)
+        if arguments.force:
+            again = (
+                "las que no llegaron a recalificarse conservan su nota anterior. Para recalificarlas todas, repite la "
+                "orden con --force (FORCE=1 en make)."
+            )
+        else:
+            again = "repite la misma orden para calificar las que faltan."
         print(
-            f"\nInterrumpido. Las entregas terminadas se conservan en {arguments.out}; repite la misma orden "
-            "para calificar las que faltan.",
+            f"\nInterrumpido ({signal.Signals(signum).name}). Las entregas terminadas se conservan en {arguments.out}; {again}",
             file=sys.stderr,
         )
-        raise SystemExit(130) from None
+        raise SystemExit(128 + signum) from None
     counts = ", ".join(f"{status}: {count}" for status, count in summary.counts.items())
     graded = "1 entrega calificada" if summary.graded == 1 else f"{summary.graded} entregas calificadas"
     print(f"Parte {summary.part}: {graded} ({counts}); {summary.skipped} omitidas por estar ya calificadas.")
@@ -141,7 +160,7 @@ def _command_autograder(arguments: argparse.Namespace) -> None:
 
     for part in arguments.parts or ("cnn", "lstm"):
         archive = build_autograder(part, Path(arguments.out))
-        print(f"Autocorrector de Gradescope escrito en {archive} ({archive.stat().st_size / 1024**2:.1f} MB)")
+        print(f"Autocorrector de Gradescope escrito en {archive} ({decimal(archive.stat().st_size / 1024**2, 1)} MB)")
 
 
 def _command_demo(arguments: argparse.Namespace) -> None:

@@ -4,6 +4,7 @@ import time
 
 from .cifar import load_cifar10
 from .repsol import load_repsol, split_high
+from .spanish_numbers import decimal
 
 
 def prepare_all() -> None:
@@ -12,7 +13,7 @@ def prepare_all() -> None:
     (x_train, _), (x_test, _) = load_cifar10()
     print(
         f"  CIFAR-10: {len(x_train)} imágenes de entrenamiento y {len(x_test)} de prueba "
-        f"({time.perf_counter() - start:.1f} s)"
+        f"({decimal(time.perf_counter() - start, 1)} s)"
     )
     train, test = split_high(load_repsol())
     print(

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from .machine import describe_machine
 from .plots import plot_forecast, plot_training_curves
+from .spanish_numbers import decimal
 from .training import run_cnn, run_lstm
 
 REFERENCE_SEED = 0
@@ -37,7 +38,7 @@ def run_reference(
     cnn.model.save(out_dir / "cnn.keras")
     write_json(out_dir / "cnn_history.json", cnn.history)
     plot_training_curves(cnn.history, out_dir / "cnn_curves.png", "CNN en CIFAR-10: exactitud y pérdida por época")
-    print(f"Exactitud en prueba: {cnn.metrics['test_accuracy']:.4f} ({cnn.metrics['train_seconds']} s de entrenamiento)", flush=True)
+    print(f"Exactitud en prueba: {decimal(cnn.metrics['test_accuracy'], 4)} ({decimal(cnn.metrics['train_seconds'])} s de entrenamiento)", flush=True)
 
     print("== Parte 2: LSTM sobre Repsol ==", flush=True)
     lstm = run_lstm(seed, epochs=lstm_epochs)
@@ -49,8 +50,8 @@ def run_reference(
         out_dir / "lstm_forecast.png", "Repsol: máximo diario en 2020 y enero de 2021",
     )
     print(
-        f"RMSE: {lstm.metrics['rmse_eur']:.4f} € (persistencia: {lstm.metrics['persistence_rmse_eur']:.4f} €), "
-        f"MASE: {lstm.metrics['mase']:.3f}",
+        f"RMSE: {decimal(lstm.metrics['rmse_eur'], 4)} € (persistencia: {decimal(lstm.metrics['persistence_rmse_eur'], 4)} €), "
+        f"MASE: {decimal(lstm.metrics['mase'], 3)}",
         flush=True,
     )
 

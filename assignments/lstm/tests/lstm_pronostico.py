@@ -11,7 +11,7 @@ def test_pronostico_publico(lstm_forecasts, lstm_model, lstm_history):
     import numpy as np
     import pandas as pd
     from leccion14.repsol import load_repsol, split_high
-    assert lstm_forecasts is not None, 'No existe la variable lstm_forecasts; ejecuta la celda del pronóstico.'
+    assert lstm_forecasts is not None, 'No existe la variable lstm_forecasts; ejecuta la celda del pronóstico (en la entrega: falta entrega/lstm_forecasts.csv o no es válido).'
     _, test = split_high(load_repsol())
     assert isinstance(lstm_forecasts, pd.Series), f'lstm_forecasts es {type(lstm_forecasts).__name__}; debe ser una pd.Series indexada por fecha.'
     assert len(lstm_forecasts) == len(test), f'Hay {len(lstm_forecasts)} pronósticos y {len(test)} días de prueba; debe haber uno por día.'

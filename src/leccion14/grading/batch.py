@@ -30,12 +30,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import batch_output as output
-from .atomic import write_text_atomic
+from .atomic import write_bytes_atomic, write_text_atomic
 from .batch_output import BatchError
 from .cgroups import remove_group
 from .duplicates import find_duplicates, write_duplicate_report
 from .feedback import feedback_markdown
-from .grade import INTERNAL_ERROR, MODULES, default_plan_dir, ensure_plan
+from .grade import INTERNAL_ERROR, MODULES, default_plan_dir, ensure_plan, has_hidden_tests
 from .preload import clean_environment
 from .results import failure_results, write_results
 from .sandbox import HIDDEN_PATHS_VARIABLE, SANDBOX_UID_VARIABLE, kill_account_processes
@@ -186,37 +186,38 @@ class _Batch:
         return server
 
     def grade(self, submission: Path) -> dict:
-        """Grade one submission in a worker process and write its four output files."""
+        """Grade one submission in a worker process and write its four output files.
+
+        The worker writes into a private temporary folder, and the files in ``OUT`` are replaced
+        only once it has finished, so an interrupted regrade (``force``) keeps the previous grade.
+        """
         name = submission.name
         folder = output.submission_dir(self.out_dir, name)
         folder.mkdir(parents=True, exist_ok=True)
-        # Under the lock: another thread may be reading the finished submissions for the summary.
-        with self.lock:
-            (folder / "estado.json").unlink(missing_ok=True)
-            (folder / "results.json").unlink(missing_ok=True)
 
         uid = self.slots.get()
         # A private temporary folder per submission, reachable (not listable) by the sandbox uid.
         scratch = Path(tempfile.mkdtemp(prefix="lote-"))
         scratch.chmod(0o711)
         try:
-            start = time.perf_counter()
-            returncode, timed_out = self._run_worker(submission, folder, scratch, uid)
-            seconds = time.perf_counter() - start
+            try:
+                start = time.perf_counter()
+                returncode, timed_out = self._run_worker(submission, scratch, uid)
+                seconds = time.perf_counter() - start
+            finally:
+                self.slots.put(uid)
+            if self.stopping:
+                raise KeyboardInterrupt
             report = _read_report(scratch / "informe.json")
+            return self._finish(name, folder, scratch, returncode, timed_out, seconds, report)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-            self.slots.put(uid)
 
-        if self.stopping:
-            raise KeyboardInterrupt
-        return self._finish(name, folder, returncode, timed_out, seconds, report)
-
-    def _run_worker(self, submission: Path, folder: Path, scratch: Path, uid: int) -> tuple[int | None, bool]:
+    def _run_worker(self, submission: Path, scratch: Path, uid: int) -> tuple[int | None, bool]:
         """Grade ``submission`` in a process forked by the slot's server; return (exit status, timed out)."""
         request = {
-            "submission": str(submission), "results": str(folder / "results.json"), "report": str(scratch / "informe.json"),
-            "scratch": str(scratch), "log": str(folder / "registro.txt"),
+            "submission": str(submission), "results": str(scratch / "results.json"), "report": str(scratch / "informe.json"),
+            "scratch": str(scratch), "log": str(scratch / "registro.txt"),
         }
         server = self._server(uid)
         try:
@@ -229,12 +230,13 @@ class _Batch:
                 remove_group(str(uid))
         if returncode is None and not self.stopping:
             log.warning("El servidor del hueco %s terminó o no respondió con la entrega %s; se arrancará otro.", uid, submission.name)
-            with open(folder / "registro.txt", "a", encoding="utf-8") as log_file:
+            with open(scratch / "registro.txt", "a", encoding="utf-8") as log_file:
                 log_file.write(f"\nEl servidor de calificación terminó inesperadamente. Su registro:\n{server.log_tail()}\n")
         return returncode, timed_out
 
-    def _finish(self, name: str, folder: Path, returncode: int, timed_out: bool, seconds: float, report: dict | None) -> dict:
-        results_path = folder / "results.json"
+    def _finish(self, name: str, folder: Path, scratch: Path, returncode: int, timed_out: bool, seconds: float, report: dict | None) -> dict:
+        """Write the submission's files in ``folder`` from what its worker left in ``scratch``; return its state."""
+        results_path = scratch / "results.json"
         if timed_out:
             message = f"la calificación superó el tiempo máximo de {self.timeout_s:g} s y se detuvo"
             report = {"status": "timeout", "message": message, "fingerprints": (report or {}).get("fingerprints", {})}
@@ -243,8 +245,10 @@ class _Batch:
             report = {"status": "error", "message": f"el proceso de calificación terminó con el código {returncode}", "fingerprints": {}}
             if not results_path.is_file():
                 write_results(results_path, failure_results(INTERNAL_ERROR))
-        results = json.loads(results_path.read_text(encoding="utf-8"))
-        write_text_atomic(folder / "retroalimentacion.md", feedback_markdown(name, report["status"], results))
+        results_text = results_path.read_text(encoding="utf-8")
+        results = json.loads(results_text)
+        log_path = scratch / "registro.txt"
+        log_bytes = log_path.read_bytes() if log_path.is_file() else b""
         state = {
             "status": report["status"],
             "message": report.get("message", ""),
@@ -253,7 +257,13 @@ class _Batch:
             "fingerprints": report.get("fingerprints", {}),
             "probes": report.get("probes", {}),
         }
-        write_text_atomic(folder / "estado.json", json.dumps(state, ensure_ascii=False, indent=1))
+        # Under the lock: another thread may be reading the finished submissions for the summary.
+        # estado.json goes last, because it marks the submission as finished.
+        with self.lock:
+            write_text_atomic(folder / "results.json", results_text)
+            write_bytes_atomic(folder / "registro.txt", log_bytes)
+            write_text_atomic(folder / "retroalimentacion.md", feedback_markdown(name, report["status"], results))
+            write_text_atomic(folder / "estado.json", json.dumps(state, ensure_ascii=False, indent=1))
         return state
 
     def stop_all(self) -> None:
@@ -435,6 +445,12 @@ def run_batch(
     tests_dir = Path(tests_dir or default_tests_dir(part))
     if not any(tests_dir.glob("*.py")):
         raise BatchError(f"No hay pruebas de Otter en {tests_dir}. Ejecuta `make student`, que las genera, o indica --tests.")
+    if not has_hidden_tests(tests_dir, part):
+        raise BatchError(
+            f"{tests_dir} no tiene pruebas ocultas de la parte {part}: parece la carpeta del estudiante "
+            f"(assignments/{part}/tests), y las notas no contarían las ocultas. Usa build/otter/{part}/autograder/tests, "
+            "que genera `make student`, o no indiques --tests."
+        )
     workers = workers or os.cpu_count() or 1
     if workers > MAX_WORKERS:
         raise BatchError(f"--workers {workers} supera el máximo de {MAX_WORKERS} procesos en paralelo; indica {MAX_WORKERS} o menos.")

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import paths
+from ..spanish_numbers import decimal
 from .backend import use_grading_backend
 from .dataset import ensure_grading_data
 from .grade import RecordingCache, grade_submission
 from .package import otter_tests_dir
 from .samples import SampleSubmission, build_submission, feedback_text, load_corpus, score_differences, standard_samples
-from ..spanish_numbers import decimal
 
 
 @dataclass
@@ -103,7 +103,7 @@ def run_demo(reference: Path | None = None) -> int:
     print(grade_table(graded))
     problems = [problem for item in graded for problem in item.problems]
     slowest = max(graded, key=lambda item: item.seconds)
-    print(f"\nTiempo por entrega: máximo {slowest.seconds:.1f} s ({slowest.sample.name}).")
+    print(f"\nTiempo por entrega: máximo {decimal(slowest.seconds, 1)} s ({slowest.sample.name}).")
     if problems:
         print(f"{len(problems)} diferencias con lo esperado:")
         for problem in problems:

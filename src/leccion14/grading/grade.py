@@ -34,6 +34,7 @@ import warnings
 from pathlib import Path
 
 from ..checksums import sha256_of
+from ..spanish_numbers import decimal
 from . import recorder, sandbox_cache
 from .background_recording import BackgroundRecording
 from .backend import enable_compilation_cache, loaded_backend, use_grading_backend
@@ -46,7 +47,7 @@ from .submission import PARTS, find_file, unpack_submission
 
 MODULES = {"cnn": "cnn_cifar", "lstm": "lstm_repsol"}
 INTERNAL_ERROR = "Error interno del autocorrector; avisa al profesorado."
-INTERRUPTED = "La calificación se interrumpió antes de terminar (Ctrl+C o una señal de parada), así que no hay nota. Hay que volver a calificar la entrega."
+INTERRUPTED = "La calificación se interrumpió antes de terminar (Ctrl+C o una señal de parada): este 0 no evalúa la entrega. Hay que volver a calificarla."
 # File in a plan folder that stores probes_fingerprint() of the probes it was built from.
 PLAN_STAMP = "probes.sha256"
 log = logging.getLogger("leccion14.grading")
@@ -317,12 +318,18 @@ def _interrupted(signum, frame):
     raise GradingStopped(signum)
 
 
+def has_hidden_tests(tests_dir: Path, part: str) -> bool:
+    """Return whether a test file of ``part`` in ``tests_dir`` has a hidden case, as Otter Assign writes it."""
+    return any("hidden=True" in path.read_text(encoding="utf-8", errors="replace") for path in tests_dir.glob(f"{part}_*.py"))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; always writes the results file.
 
     The exit status is 2 when the grader's own input is wrong (a missing submission path, or a tests
-    folder without tests), checked before grading, so a typo in a shell does not look like a graded
-    0; 130 after Ctrl+C and 143 after SIGTERM, as a shell reports a process they stop; otherwise 0.
+    folder without this part's tests or without hidden tests), checked before grading, so a typo in a
+    shell does not look like a graded 0. Then a results file is written only where none exists. The
+    status is 130 after Ctrl+C and 143 after SIGTERM, as a shell reports a process they stop; otherwise 0.
     An interrupted run writes a results file that reports the interruption, unless one already existed.
     """
     from ..spanish_argparse import SpanishArgumentParser
@@ -350,9 +357,21 @@ def main(argv: list[str] | None = None) -> int:
             f"la carpeta de pruebas {arguments.tests} no tiene pruebas de la parte {arguments.part} (sus archivos "
             f"no empiezan por {arguments.part}_); usa build/otter/{arguments.part}/autograder/tests."
         )
+    elif not has_hidden_tests(Path(arguments.tests), arguments.part):
+        problem = (
+            f"la carpeta de pruebas {arguments.tests} solo tiene pruebas públicas, como la que recibe el estudiante "
+            f"(assignments/{arguments.part}/tests), así que la nota no contaría las ocultas. Usa "
+            f"build/otter/{arguments.part}/autograder/tests, que genera `make student`."
+        )
     if problem is not None:
-        write_results(Path(arguments.results), failure_results(INTERNAL_ERROR))
-        print(f"Error: {problem} No se calificó nada; {arguments.results} indica un error interno.", file=sys.stderr)
+        results_path = Path(arguments.results)
+        # Gradescope needs a results file, but one that exists already is never replaced by this error.
+        if results_path.parent.is_dir() and not results_path.exists():
+            write_results(results_path, failure_results(INTERNAL_ERROR))
+            outcome = f"{arguments.results} dice al estudiante que hubo un error interno del autocorrector"
+        else:
+            outcome = f"{arguments.results} no se ha creado ni modificado"
+        print(f"Error: {problem} No se calificó nada; {outcome}.", file=sys.stderr)
         return 2
     use_grading_backend()
     # SIGTERM stops grading like Ctrl+C, so the sandbox and the recording folder are cleaned up.
@@ -365,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         outcome = (
             f"se conserva el {arguments.results} que ya existía"
             if existed
-            else f"{arguments.results} lo indica, sin nota"
+            else f"{arguments.results} lo indica, con un 0 que no evalúa la entrega"
         )
         print(
             f"Calificación interrumpida ({signal.Signals(signum).name}): la entrega no se calificó; {outcome}. "
@@ -373,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 128 + signum
-    print(f"Puntuación: {results['score']}; resultados en {arguments.results}")
+    print(f"Puntuación: {decimal(results['score'])}; resultados en {arguments.results}")
     return 0
 
 

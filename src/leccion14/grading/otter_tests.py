@@ -10,6 +10,8 @@ from pathlib import Path
 
 from otter.test_files import ExceptionTestFile
 
+from .replay import ReplayError
+
 MAX_MESSAGE_CHARS = 600
 
 
@@ -24,7 +26,9 @@ class QuietExceptionTestFile(ExceptionTestFile):
         message = message or "sin mensaje"
         if len(message) > MAX_MESSAGE_CHARS:
             message = message[:MAX_MESSAGE_CHARS] + " […]"
-        if isinstance(excp, AssertionError):
+        # Assertion and replay messages are whole Spanish sentences for the student; other errors
+        # keep their class name, which is the student's own error.
+        if isinstance(excp, (AssertionError, ReplayError)):
             return message
         return f"{type(excp).__name__}: {message}"
 

@@ -109,16 +109,15 @@ def _record_probe(module, probe: dict, index: int, folder: Path, timeout_s: floa
     return result
 
 
-def _functions_timed_out(plan: dict, results: Path) -> set[str]:
-    """Return the functions whose probes timed out in an earlier run of the recorder on ``results``."""
-    functions = set()
-    for index, probe in enumerate(plan["probes"]):
+def _any_timed_out(plan: dict, results: Path) -> bool:
+    """Return whether a probe timed out in an earlier run of the recorder on ``results``."""
+    for index in range(len(plan["probes"])):
         try:
             if json.loads((results / f"{index}.json").read_text(encoding="utf-8")).get("status") == TIMED_OUT:
-                functions.add(probe["function"])
+                return True
         except (OSError, ValueError, AttributeError):
             pass
-    return functions
+    return False
 
 
 def record(folder: Path) -> None:
@@ -140,7 +139,7 @@ def record(folder: Path) -> None:
     except BaseException as error:  # noqa: BLE001 - SystemExit or a syntax error is data too
         import_error = {**_error_node(error), "traceback": traceback.format_exc(limit=-3)[-2000:]}
 
-    timed_out = _functions_timed_out(plan, results)
+    timed_out = _any_timed_out(plan, results)
     for index, probe in enumerate(plan["probes"]):
         result_file = results / f"{index}.json"
         started_file = results / f"{index}.started"
@@ -150,14 +149,13 @@ def record(folder: Path) -> None:
         if module is None:
             result = {"status": IMPORT_FAILED, "error": import_error}
         else:
-            # A function that ran out of time once gets less time for its other probes: a loop that
-            # ignores its input would otherwise cost the full time once per probe.
+            # After one probe ran out of time, the others get their shorter repeat time: a loop in a
+            # function that other functions call would otherwise cost the full time once per probe.
             timeout_s = probe["timeout_s"]
-            if probe["function"] in timed_out:
+            if timed_out:
                 timeout_s = min(timeout_s, probe.get("repeat_timeout_s", timeout_s))
             result = _record_probe(module, probe, index, folder, timeout_s)
-            if result["status"] == TIMED_OUT:
-                timed_out.add(probe["function"])
+            timed_out |= result["status"] == TIMED_OUT
         write_json(result_file, {"name": probe["name"], **result})
         # Student code may have flushed or closed standard output; the grader ignores it anyway.
         print(f"{probe['name']}: {result['status']}", file=sys.__stderr__, flush=True)

@@ -65,7 +65,10 @@ def _raise_recorded(function: str, result: dict) -> None:
             "su resultado: quita las llamadas a sys.exit, os._exit u os.kill."
         )
     reasons = {
-        recorder.TIMED_OUT: f"{function} superó el tiempo máximo y se detuvo. Revisa si tiene un bucle infinito o entrena demasiadas épocas.",
+        recorder.TIMED_OUT: (
+            f"{function} superó el tiempo máximo y se detuvo. Revisa si hay un bucle infinito en ella o en una función a la que llama"
+            + (", o si entrena demasiadas épocas." if function.startswith("train_") else ".")
+        ),
         recorder.CRASHED: (
             f"{function} no dejó un resultado válido: falta, está incompleto o no es un archivo normal. "
             "¿Borra o cambia archivos de su carpeta de trabajo?"
