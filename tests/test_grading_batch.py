@@ -66,6 +66,7 @@ def test_stub_row_zero(graded):
 def test_broken_zip_invalid(graded):
     _, out, rows = graded
     assert rows["dani.zip"]["estado"] == "invalid"
+    assert rows["dani.zip"]["puntos"] == rows["beto"]["puntos"] == "0.0"
     results = json.loads((out / "entregas" / "dani.zip" / "results.json").read_text(encoding="utf-8"))
     assert "no es un zip válido" in results["output"]
 

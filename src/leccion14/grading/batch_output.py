@@ -108,8 +108,9 @@ def write_grades(out_dir: Path, states: dict[str, dict], all_results: dict[str, 
     for name, state in sorted(states.items()):
         results = all_results[name]
         scores = {test["name"]: test["score"] for test in results.get("tests", [])}
-        row = [name, state["status"], results.get("score", 0), sum(maxima.values())]
-        row += [scores.get(question, 0) for question in maxima]
+        # Floats throughout, so an invalid submission's 0 reads like the other rows' 0.0.
+        row = [name, state["status"], float(results.get("score", 0)), float(sum(maxima.values()))]
+        row += [float(scores.get(question, 0)) for question in maxima]
         row.append(f"{state['seconds']:.1f}")
         writer.writerow(row)
     write_text_atomic(Path(out_dir) / GRADES, buffer.getvalue())
