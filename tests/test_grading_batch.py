@@ -7,11 +7,16 @@ resume and error-path tests use submissions that need no sandbox and take about 
 import csv
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
 
+import psutil
 import pytest
 
+from hostile.interrupt import IMPORT_MARKER, SLEEPING_MODULE, private_temporary_folder, stop_during_import
 from hostile.submissions import reference_submission, stub_submission, zip_folder
 from leccion14 import cli
 from leccion14.grading.batch import run_batch
@@ -157,14 +162,6 @@ def test_force_regrades_all(tmp_path, lstm_tests, plan_dir):
 def test_sigterm_keeps_earlier_grades(tmp_path, lstm_tests, plan_dir):
     """SIGTERM during a forced regrade: exit 143, nothing left running or in /tmp, and every earlier
     grade kept, also that of the submission being regraded (about 15 s)."""
-    import shutil
-    import signal
-    import tempfile
-    import time
-    from pathlib import Path
-
-    import psutil
-
     submissions = broken_zips(tmp_path / "entregas", ["uno"])
     stub_submission(submissions / "lenta")
     out = tmp_path / "salida"
@@ -172,24 +169,16 @@ def test_sigterm_keeps_earlier_grades(tmp_path, lstm_tests, plan_dir):
     files = [out / "entregas" / name / file for name in ("lenta", "uno.zip") for file in ("estado.json", "results.json", "retroalimentacion.md")]
     before = [path.read_text(encoding="utf-8") for path in files]
     # Sorted first, so the single worker is inside this module's import when the signal arrives.
-    (submissions / "lenta" / "lstm_repsol.py").write_text("import time\ntime.sleep(300)\n", encoding="utf-8")
+    (submissions / "lenta" / "lstm_repsol.py").write_text(SLEEPING_MODULE, encoding="utf-8")
 
-    private = Path(tempfile.mkdtemp(prefix="lote-detenido-"))
-    private.chmod(0o711)
+    private = private_temporary_folder("lote-detenido-")
     command = [
         sys.executable, "-m", "leccion14.cli", "grade", "--submissions", str(submissions), "--out", str(out),
         "--part", "lstm", "--tests", str(lstm_tests), "--workers", "1", "--force",
     ]
     environment = {**os.environ, "TMPDIR": str(private), "LECCION14_GRADING_PLANS": str(plan_dir.parent)}
     try:
-        process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while not list(private.glob("lote-*/grabacion-*/grabacion/results/import.started")) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(1)
-        descendants = psutil.Process(process.pid).children(recursive=True)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
+        process, stderr, descendants = stop_during_import(command, environment, private, f"lote-*/{IMPORT_MARKER}", signal.SIGTERM)
         time.sleep(1)
         left = sorted(path.name for path in private.iterdir())
     finally:

@@ -6,14 +6,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import pandas as pd
 import psutil
 import pytest
 
+from hostile.interrupt import IMPORT_MARKER, SLEEPING_MODULE, private_temporary_folder, stop_during_import
 from leccion14 import paths
 from leccion14.grading.grade import ensure_plan, grade_submission
 from leccion14.grading.preload import clean_environment
@@ -165,27 +164,18 @@ def test_interrupted_grade(tmp_path, lstm_tests, plan, stop, background, previou
     ensure_plan("lstm", plan)
     submission = tmp_path / "entrega"
     submission.mkdir()
-    (submission / "lstm_repsol.py").write_text("import time\ntime.sleep(300)\n", encoding="utf-8")
+    (submission / "lstm_repsol.py").write_text(SLEEPING_MODULE, encoding="utf-8")
     results = tmp_path / "results.json"
     if previous:
         results.write_text('{"score": 7.0}', encoding="utf-8")
-    # A temporary folder of its own that the sandbox user can enter, to look for what is left in it.
-    private = Path(tempfile.mkdtemp(prefix="interrumpida-"))
-    private.chmod(0o711)
+    private = private_temporary_folder("interrumpida-")
     environment = {**clean_environment(dict(os.environ)), "TMPDIR": str(private), "LECCION14_BACKGROUND_RECORDING": background}
     command = [
         sys.executable, "-m", "leccion14.grading.grade", "--part", "lstm", "--submission", str(submission),
         "--tests", str(lstm_tests), "--results", str(results), "--plan", str(plan),
     ]
     try:
-        process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        # The sandboxed recorder writes this marker just before it imports the module, which then sleeps.
-        while not list(private.glob("grabacion-*/grabacion/results/import.started")) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(1)
-        process.send_signal(stop)
-        _, stderr = process.communicate(timeout=60)
+        process, stderr, _ = stop_during_import(command, environment, private, IMPORT_MARKER, stop)
         left = sorted(path.name for path in private.iterdir())
     finally:
         shutil.rmtree(private, ignore_errors=True)

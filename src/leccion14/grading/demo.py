@@ -61,7 +61,6 @@ def grade_samples(
     return graded
 
 
-
 def grade_table(graded: list[GradedSample]) -> str:
     """Return the grade table: one row per sample with its score, the expected score and the verdict."""
     header = f"{'Entrega':<28} {'Parte':<5} {'Nota':>9} {'Esperada':>9}  {'Resultado':<10} Descripción"

@@ -10,7 +10,6 @@ STATUS_TEXT = {
 }
 
 
-
 def _fenced(text: str) -> str:
     # The text may contain the student's own exception messages: a code block shows them as
     # they are, so they cannot add links or HTML to the rendered page.

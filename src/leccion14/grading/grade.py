@@ -307,7 +307,7 @@ def grade_submission(
 
 
 class GradingStopped(KeyboardInterrupt):
-    """SIGTERM during grading, handled like Ctrl+C; ``signum`` sets the exit status (128 + signum)."""
+    """A termination signal (SIGTERM, or SIGHUP in a batch) handled like Ctrl+C; ``signum`` sets the exit status, 128 + signum."""
 
     def __init__(self, signum: int):
         super().__init__(f"señal {signum}")

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from .otter_tests import QuestionResult
 
 
-
 def question_output(question: QuestionResult) -> str:
     """Return the Spanish feedback of one question: each case, passed or failed, with its message."""
     lines = []
